@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from mentorship.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create (or leave as they are) the demo cohort, committee admin, APMs and mentors."
+
+    def handle(self, *args, **options):
+        result = seed_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo cohort ready: {result['cohort'].name}"))
+        self.stdout.write(f"Demo sign-ins (password for all: {result['password']}):")
+        for role, email in result["logins"]:
+            self.stdout.write(f"  {role:<10} {email}")

@@ -1,0 +1,48 @@
+"""The committee group and its permissions.
+
+APM and mentor are roles a person has through their enrollments in a cohort; the
+committee is a Django group whose members are staff, so they reach the admin with
+exactly the permissions below.
+"""
+
+from django.apps import apps as global_apps
+
+COMMITTEE_GROUP = "Committee"
+
+# The committee runs the program: every model of our apps, plus email addresses so
+# it can help someone whose confirmation mail went astray.
+COMMITTEE_APP_LABELS = ("mentorship", "matching", "toolkit", "surveys")
+COMMITTEE_EXTRA_PERMISSIONS = (
+    ("account", "view_emailaddress"),
+    ("account", "change_emailaddress"),
+    ("auth", "view_group"),
+)
+# People are deactivated, never deleted: their history belongs to the program.
+COMMITTEE_EXCLUDED_CODENAMES = frozenset({"delete_user"})
+
+
+def committee_group_sync_permissions(apps=global_apps):
+    """Create the committee group if needed and give it its permissions.
+
+    Takes an ``apps`` registry so that migrations can call it with historical models.
+    """
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    group, _ = group_model.objects.get_or_create(name=COMMITTEE_GROUP)
+    permissions = list(
+        permission_model.objects.filter(content_type__app_label__in=COMMITTEE_APP_LABELS).exclude(
+            codename__in=COMMITTEE_EXCLUDED_CODENAMES
+        )
+    )
+    for app_label, codename in COMMITTEE_EXTRA_PERMISSIONS:
+        permissions.extend(
+            permission_model.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+    group.permissions.add(*permissions)
+    return group
+
+
+def committee_group_sync_after_migrate(sender, apps=global_apps, **kwargs):
+    # post_migrate passes the migration state's registry; permissions for the
+    # apps just migrated exist by the time this runs.
+    committee_group_sync_permissions(apps)

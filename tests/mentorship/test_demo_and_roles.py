@@ -1,0 +1,60 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from mentorship.demo import COMMITTEE_EMAIL, DEMO_PASSWORD
+from mentorship.models import Cohort, Enrollment, User
+from mentorship.roles import COMMITTEE_GROUP
+from mentorship.selectors import user_roles
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return {
+        "users": sorted(User.objects.values_list("email", "password", "is_staff")),
+        "cohorts": sorted(Cohort.objects.values_list("slug", "status", "intake_closes_at")),
+        "enrollments": sorted(
+            Enrollment.objects.values_list("user__email", "cohort__slug", "role", "status")
+        ),
+    }
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
+    call_command("seed_demo")
+    first = snapshot()
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD in out
+    assert COMMITTEE_EMAIL in out
+
+    call_command("seed_demo")
+    assert snapshot() == first
+
+
+def test_seed_demo_people_can_sign_in_with_their_roles(client):
+    call_command("seed_demo")
+    for email, role in [
+        (COMMITTEE_EMAIL, "committee"),
+        ("apm@example.com", "apm"),
+        ("mentor@example.com", "mentor"),
+    ]:
+        client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+        user = User.objects.get(email=email)
+        assert client.session["_auth_user_id"] == str(user.pk)
+        assert role in user_roles(user)
+        client.post("/accounts/logout/")
+
+
+def test_migrations_create_the_committee_group_with_admin_permissions():
+    group = Group.objects.get(name=COMMITTEE_GROUP)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"view_cohort", "change_cohort", "view_enrollment", "change_user"} <= codenames
+    assert "delete_user" not in codenames
+
+
+def test_committee_role_needs_the_group_and_staff(committee, outsider):
+    assert "committee" in user_roles(committee)
+    assert "committee" not in user_roles(outsider)
+    outsider.is_staff = True
+    outsider.save()
+    assert "committee" not in user_roles(outsider)

@@ -1,0 +1,85 @@
+"""Production configuration: the settings module as a deployment would load it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3y-" + "9f8e7d6c5b4a" * 6,
+    "ALLOWED_HOSTS": "mentorship.example.org",
+    "DATABASE_URL": "sqlite:////tmp/unused-by-check.sqlite3",
+    "DJANGO_SETTINGS_MODULE": "mentorship.settings",
+}
+
+
+def manage(*args, env=None, **kwargs):
+    # Only what a deployment would set: no test-run variables such as
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which the browser tests set in this process.
+    unwanted = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unwanted}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_collectstatic_builds_the_compressed_manifest(tmp_path):
+    # The manifest storage fails at collectstatic time when a stylesheet points to a
+    # file that does not exist; catch that here, not on deploy day.
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; from django.core.management import call_command;"
+        f"settings.STATIC_ROOT = {str(tmp_path)!r};"
+        "call_command('collectstatic', '--noinput', verbosity=0)",
+        env=PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("bootstrap/css/bootstrap.min.*.css.gz"))
+
+
+def test_database_url_selects_postgresql():
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(d['ENGINE'], d['NAME'], d['HOST'], d['PORT'])"
+    )
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://app@db.internal:5433/mentorship"}
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "django.db.backends.postgresql mentorship db.internal 5433" in result.stdout
+
+
+def test_redis_url_makes_redis_the_broker_and_the_cache():
+    code = (
+        "from django.conf import settings;"
+        "print(settings.CELERY_BROKER_URL, settings.CACHES['default']['BACKEND'])"
+    )
+    env = {**PRODUCTION_ENV, "REDIS_URL": "redis://cache.internal:6379/0"}
+    result = manage("shell", "-c", code, env=env)
+    assert "redis://cache.internal:6379/0 django.core.cache.backends.redis.RedisCache" in (
+        result.stdout
+    )
