@@ -1,4 +1,9 @@
+import zoneinfo
+from functools import cache
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -84,6 +89,104 @@ class Role(models.TextChoices):
     MENTOR = "mentor", "Mentor"
 
 
+class CareerTrack(models.TextChoices):
+    PEOPLE_MANAGER = "people_manager", "People manager"
+    INDIVIDUAL_CONTRIBUTOR = "individual_contributor", "Individual contributor"
+    UNDECIDED = "undecided", "Undecided"
+
+
+class Cadence(models.TextChoices):
+    WEEKLY = "weekly", "Every week"
+    BIWEEKLY = "biweekly", "Every two weeks"
+    MONTHLY = "monthly", "Once a month"
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+TIME_ZONE_UNKNOWN = "“%(value)s” is not a time zone we know. Use a name like America/New_York."
+
+
+def validate_time_zone(value):
+    if value not in time_zone_names():
+        raise ValidationError(TIME_ZONE_UNKNOWN, code="unknown_time_zone", params={"value": value})
+
+
+class BusinessUnit(TimeStampedModel):
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(TimeStampedModel):
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["business_unit__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["business_unit", "name"], name="team_unique_in_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.business_unit.name})"
+
+
+class Profile(TimeStampedModel):
+    """What the program knows about a person, whatever their role in any cohort."""
+
+    class Level(models.TextChoices):
+        ASSOCIATE = "associate", "Associate product manager"
+        PRODUCT_MANAGER = "product_manager", "Product manager"
+        SENIOR = "senior", "Senior product manager"
+        LEAD = "lead", "Lead or principal product manager"
+        DIRECTOR = "director", "Director or above"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    pronouns = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=120, blank=True)
+    level = models.CharField(max_length=20, choices=Level.choices, blank=True)
+    business_unit = models.ForeignKey(
+        BusinessUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="profiles"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="profiles"
+    )
+    manager = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    years_in_product = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    agencies = models.JSONField(
+        default=list, blank=True, help_text="Government agencies the person has worked with."
+    )
+    domains = models.JSONField(
+        default=list, blank=True, help_text="Policy or service domains, e.g. veterans' health."
+    )
+    bio = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["user__full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("user")), name="profile_not_own_manager"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Profile of {self.user}"
+
+
 class Cohort(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -116,26 +219,69 @@ class Cohort(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    def intake_is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.INTAKE_OPEN
+            and self.intake_opens_at <= now < self.intake_closes_at
+        )
+
 
 class Enrollment(TimeStampedModel):
     """One person taking part in one cohort in one role."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Intake started"
         SUBMITTED = "submitted", "Intake submitted"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Answers an APM may choose to show their mentor; the rest stay with the committee.
+    SHAREABLE_FIELDS = {
+        "topics": "Interests",
+        "goals": "Goals for the program",
+        "career_track": "Career track interest",
+        "cadence": "Preferred meeting cadence",
+    }
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrollments")
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrollments")
     role = models.CharField(max_length=10, choices=Role.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     submitted_at = models.DateTimeField(null=True, blank=True)
+
+    # Intake answers. APMs: interests; mentors: topics they can coach. Both drawn from
+    # the toolkit's categories so that matching compares like with like.
+    topics = models.ManyToManyField("toolkit.Category", related_name="enrollments", blank=True)
+    career_track = models.CharField(
+        max_length=30, choices=CareerTrack.choices, default=CareerTrack.UNDECIDED
+    )
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.BIWEEKLY)
+    goals = models.TextField(blank=True, max_length=4000)
+    prefers_other_unit = models.BooleanField(
+        default=True, help_text="APMs: prefers a mentor from another business unit."
+    )
+    notes_for_committee = models.TextField(blank=True, max_length=4000)
+    capacity = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text="Mentors: how many APMs they can take (1 to 3).",
+    )
+    shared_with_mentor = models.JSONField(
+        default=list, blank=True, help_text="Which APM answers the mentor may see."
+    )
 
     class Meta:
         ordering = ["cohort", "role", "user"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "cohort", "role"], name="enrollment_one_per_person_cohort_role"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role=Role.MENTOR, capacity__gte=1, capacity__lte=3)
+                    | models.Q(role=Role.APM, capacity__isnull=True)
+                ),
+                name="enrollment_capacity_only_for_mentors_1_to_3",
             ),
         ]
 
@@ -144,3 +290,22 @@ class Enrollment(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("home")
+
+
+class AuditLog(models.Model):
+    """Who did what, for the changes the committee answers for (append-only)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=60, db_index=True)
+    target = models.CharField(max_length=120, blank=True, help_text="app.model:pk")
+    summary = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"

@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("account", "0009_emailaddress_unique_primary_email"),
         ("contenttypes", "0002_remove_content_type_name"),
+        ("toolkit", "0002_starter_categories"),
     ]
 
     operations = [migrations.RunPython(create_committee_group, remove_committee_group)]
