@@ -38,9 +38,44 @@ def open_cohort():
 
 
 def home_summary(*, user) -> dict:
+    """What "My mentorship" shows: each enrollment, and whether the person can join."""
     enrollments = list(
         Enrollment.objects.filter(user=user)
         .select_related("cohort")
         .order_by("-cohort__program_starts_on", "role")
     )
-    return {"enrollments": enrollments, "open_cohort": open_cohort()}
+    cohort = open_cohort()
+    joined = {e.role for e in enrollments if cohort and e.cohort_id == cohort.pk}
+    return {
+        "enrollments": enrollments,
+        "open_cohort": cohort,
+        "can_join": bool(cohort and cohort.intake_is_open() and not joined),
+    }
+
+
+def get_own_enrollment(*, user, cohort, role) -> Enrollment | None:
+    return (
+        Enrollment.objects.filter(user=user, cohort=cohort, role=role)
+        .prefetch_related("topics")
+        .first()
+    )
+
+
+def enrollment_shared_answers(*, enrollment: Enrollment) -> list[tuple[str, str]]:
+    """The APM answers a mentor may see: only those the APM chose to share.
+
+    Prefetch ``topics`` on the enrollment to keep this free of queries.
+    """
+    shared = set(enrollment.shared_with_mentor)
+    answers = []
+    for field, label in Enrollment.SHAREABLE_FIELDS.items():
+        if field not in shared:
+            continue
+        if field == "topics":
+            value = ", ".join(topic.name for topic in enrollment.topics.all())
+        elif field in ("career_track", "cadence"):
+            value = getattr(enrollment, f"get_{field}_display")()
+        else:
+            value = getattr(enrollment, field)
+        answers.append((label, value))
+    return answers

@@ -124,12 +124,16 @@ def enrollment_save(
         user.full_name = full_name
         user.save(update_fields=["full_name"])
 
+    profile_data = dict(profile_data)
+    manager_email = profile_data.pop("manager_email", None)
     profile = profile_for(user)
+    profile.manager = user_get_or_create_by_email(email=manager_email) if manager_email else None
     for field, value in profile_data.items():
         setattr(profile, field, value)
     profile.full_clean()
     profile.save()
 
+    intake_data = dict(intake_data)
     topics = intake_data.pop("topics")
     enrollment, created = Enrollment.objects.get_or_create(
         user=user,

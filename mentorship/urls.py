@@ -14,6 +14,9 @@ admin.site.index_title = "Run the program"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("intake/", views.join, name="join"),
+    path("intake/<slug:slug>/<str:role>/", views.intake, name="intake"),
+    path("intake/<slug:slug>/<str:role>/withdraw/", views.withdraw, name="withdraw"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -42,6 +42,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, request):
+    # Transactional tests flush the database afterwards, data migrations included;
+    # put the starter vocabulary back so each journey sees a freshly migrated site.
+    from toolkit.categories import starter_categories_install
+
+    starter_categories_install()
+
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from mentorship.demo import COMMITTEE_EMAIL, DEMO_PASSWORD
-from mentorship.models import Cohort, Enrollment, User
+from mentorship.models import BusinessUnit, Cohort, Enrollment, Profile, User
 from mentorship.roles import COMMITTEE_GROUP
 from mentorship.selectors import user_roles
 
@@ -58,3 +58,16 @@ def test_committee_role_needs_the_group_and_staff(committee, outsider):
     outsider.is_staff = True
     outsider.save()
     assert "committee" not in user_roles(outsider)
+
+
+def test_seed_demo_builds_a_realistic_cohort():
+    call_command("seed_demo")
+    cohort = Cohort.objects.get(slug="demo-2026")
+    assert cohort.enrollments.filter(role="apm").count() == 40
+    assert cohort.enrollments.filter(role="mentor").count() == 25
+    mentors = cohort.enrollments.filter(role="mentor")
+    assert sum(mentors.values_list("capacity", flat=True)) >= 40
+    assert BusinessUnit.objects.count() >= 4
+    apm_profiles = Profile.objects.filter(user__enrollments__role="apm")
+    assert apm_profiles.exclude(manager=None).count() >= 30
+    assert all(e.topics.exists() for e in cohort.enrollments.all())

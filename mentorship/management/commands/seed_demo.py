@@ -8,7 +8,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = seed_demo()
-        self.stdout.write(self.style.SUCCESS(f"Demo cohort ready: {result['cohort'].name}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo cohort ready: {result['cohort'].name} "
+                f"({result['apms']} APMs, {result['mentors']} mentors)"
+            )
+        )
         self.stdout.write(f"Demo sign-ins (password for all: {result['password']}):")
         for role, email in result["logins"]:
             self.stdout.write(f"  {role:<10} {email}")
+        self.stdout.write("  (and apm2..apm40@example.com, mentor2..mentor25@example.com)")

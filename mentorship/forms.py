@@ -1,0 +1,222 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+
+from mentorship.models import CareerTrack, Enrollment, Profile, Role, Team, time_zone_names
+from toolkit.models import Category
+
+OWN_MANAGER = "You can't be your own manager. Leave this blank if you don't have one."
+TEAM_NOT_IN_UNIT = "%(team)s is not part of %(unit)s. Pick a team in your business unit."
+MANAGER_EMAIL_HELP = "We use this only to make sure you are never matched with your own manager."
+
+
+def split_list(text: str) -> list[str]:
+    """'VA, CMS;  USDS' -> ['VA', 'CMS', 'USDS'] (duplicates dropped, order kept)."""
+    items = [part.strip() for part in text.replace(";", ",").split(",")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+class ProfileForm(forms.ModelForm):
+    """The parts of a person's profile that the intake asks for."""
+
+    full_name = forms.CharField(max_length=200, label="Your name")
+    manager_email = forms.EmailField(
+        required=False, label="Your manager's work email", help_text=MANAGER_EMAIL_HELP
+    )
+    agencies_text = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Government agencies you have worked with",
+        help_text="Separate with commas, for example: VA, CMS, IRS.",
+    )
+    domains_text = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Domains you know",
+        help_text="Separate with commas, for example: veterans' health, benefits, tax.",
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            "pronouns",
+            "title",
+            "level",
+            "years_in_product",
+            "bio",
+            "business_unit",
+            "team",
+            "time_zone",
+        ]
+        labels = {
+            "pronouns": "Pronouns (optional)",
+            "title": "Job title",
+            "years_in_product": "Years in product management",
+            "bio": "A short bio",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["team"].queryset = Team.objects.select_related("business_unit")
+        for name in ("title", "business_unit", "team"):
+            self.fields[name].required = True
+        self.fields["time_zone"].widget = forms.Select(
+            choices=[(name, name.replace("_", " ")) for name in time_zone_names()]
+        )
+        self.fields["full_name"].initial = user.full_name
+        profile = self.instance
+        if profile.pk:
+            self.fields["manager_email"].initial = profile.manager.email if profile.manager else ""
+            self.fields["agencies_text"].initial = ", ".join(profile.agencies)
+            self.fields["domains_text"].initial = ", ".join(profile.domains)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "About you",
+                Div(Div("full_name", css_class="col-md-8"), Div("pronouns", css_class="col-md-4"),
+                    css_class="row"),
+                Div(Div("title", css_class="col-md-6"), Div("level", css_class="col-md-6"),
+                    css_class="row"),
+                "years_in_product",
+                "bio",
+            ),
+            Fieldset(
+                "Where you work",
+                Div(Div("business_unit", css_class="col-md-6"), Div("team", css_class="col-md-6"),
+                    css_class="row"),
+                "manager_email",
+                "time_zone",
+            ),
+            Fieldset("Government experience", "agencies_text", "domains_text"),
+        )  # fmt: skip
+
+    def clean_manager_email(self):
+        email = self.cleaned_data["manager_email"].strip().lower()
+        if email and email == self.user.email.lower():
+            raise forms.ValidationError(OWN_MANAGER, code="own_manager")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        unit, team = cleaned.get("business_unit"), cleaned.get("team")
+        if unit and team and team.business_unit_id != unit.pk:
+            self.add_error(
+                "team",
+                forms.ValidationError(
+                    TEAM_NOT_IN_UNIT, code="team_not_in_unit", params={"team": team, "unit": unit}
+                ),
+            )
+        return cleaned
+
+    def profile_data(self) -> dict:
+        """Cleaned values as the service expects them (manager by email)."""
+        data = {field: self.cleaned_data[field] for field in self.Meta.fields}
+        data["agencies"] = split_list(self.cleaned_data["agencies_text"])
+        data["domains"] = split_list(self.cleaned_data["domains_text"])
+        data["manager_email"] = self.cleaned_data["manager_email"]
+        return data
+
+
+class CategoryCheckboxes(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class IntakeForm(forms.ModelForm):
+    """The intake answers; the questions depend on the role."""
+
+    topics = CategoryCheckboxes(queryset=Category.objects.all())
+    shared_with_mentor = forms.MultipleChoiceField(
+        required=False,
+        choices=list(Enrollment.SHAREABLE_FIELDS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="Which of these answers may your mentor see?",
+        help_text="Your mentor sees only what you tick here. The committee sees all of it.",
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "topics",
+            "goals",
+            "career_track",
+            "cadence",
+            "prefers_other_unit",
+            "capacity",
+            "shared_with_mentor",
+            "notes_for_committee",
+        ]
+        widgets = {
+            "career_track": forms.RadioSelect,
+            "cadence": forms.RadioSelect,
+            "goals": forms.Textarea(attrs={"rows": 4}),
+            "notes_for_committee": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, role, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role = role
+        fields = self.fields
+        fields["notes_for_committee"].label = "Anything else the committee should know?"
+        fields["notes_for_committee"].help_text = "Only the committee reads this."
+        fields["cadence"].label = "How often would you like to meet?"
+        if role == Role.APM:
+            fields["topics"].label = "What would you like to talk about with your mentor?"
+            fields["topics"].help_text = "Choose at least one."
+            fields["goals"].label = "What do you want to get out of the program?"
+            fields["goals"].required = True
+            fields["career_track"].label = "Which career track interests you?"
+            fields["prefers_other_unit"].label = "I'd prefer a mentor from another business unit"
+            fields[
+                "prefers_other_unit"
+            ].help_text = "APMs tell us the distance makes conversations more open."
+            del fields["capacity"]
+            if not self.instance.pk:
+                self.initial.setdefault(
+                    "shared_with_mentor", ["topics", "career_track", "cadence"]
+                )
+            sections = [
+                Fieldset("Your interests and goals", "topics", "goals", "career_track"),
+                Fieldset("Your mentor and meetings", "prefers_other_unit", "cadence"),
+                Fieldset("Sharing", "shared_with_mentor"),
+                Fieldset("For the committee", "notes_for_committee"),
+            ]
+        else:
+            fields["topics"].label = "Which topics can you coach?"
+            fields["topics"].help_text = "Choose at least one."
+            fields["career_track"].label = "Your own career track"
+            fields["career_track"].choices = [
+                (CareerTrack.PEOPLE_MANAGER, "People manager (I manage people)"),
+                (CareerTrack.INDIVIDUAL_CONTRIBUTOR, "Individual contributor"),
+                (CareerTrack.UNDECIDED, "Still deciding"),
+            ]
+            fields["capacity"] = forms.TypedChoiceField(
+                coerce=int,
+                choices=[(1, "1 APM"), (2, "2 APMs"), (3, "3 APMs")],
+                widget=forms.RadioSelect,
+                label="How many APMs can you mentor this cohort?",
+                initial=self.instance.capacity or 1,
+            )
+            for name in ("goals", "prefers_other_unit", "shared_with_mentor"):
+                del fields[name]
+            sections = [
+                Fieldset("Coaching", "capacity", "topics", "career_track"),
+                Fieldset("Meetings", "cadence"),
+                Fieldset("For the committee", "notes_for_committee"),
+            ]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*sections)
+
+    def intake_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.fields}
+        if self.role == Role.APM:
+            data["capacity"] = None
+        else:
+            data.update(goals="", prefers_other_unit=False, shared_with_mentor=[])
+        return data
