@@ -76,8 +76,9 @@ def axe_check():
     axe = Axe()
     checked = []
 
-    def check(page):
-        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    def check(page, context=None):
+        options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}}
+        results = axe.run(page, context=context, options=options)
         checked.append(page.url)
         assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
