@@ -48,7 +48,7 @@ def say(text: str) -> None:
 def roster_csv(rows: int, domain: str, seed: int = 2026) -> bytes:
     """A roster like the committee's: one mentor in five, APMs managed by mentors,
     mentors by a few directors, everyone in a unit and a team."""
-    rng = random.Random(seed)  # noqa: S311 (sample data, not secrets)
+    rng = random.Random(seed)
     directors = max(1, rows // 200)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

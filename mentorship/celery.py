@@ -8,12 +8,26 @@ surrounding transaction has committed: a worker never sees an id that is not sav
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
 
 app = Celery("mentorship", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Every periodic job, in one place. `make run` runs beat inside its worker; production
+# runs exactly one `celery -A mentorship beat` (two would still send each email once:
+# the outbox keys make every job idempotent).
+app.conf.beat_schedule = {
+    # Every minute: send outbox rows still pending (broker outage, crash, retry due).
+    "sweep-outbox": {"task": "mentorship.tasks.sweep_outbox", "schedule": 60.0},
+    # Every day at 13:00 UTC (9 a.m. in Washington): intake and no-meeting nudges.
+    "daily-reminder-scan": {
+        "task": "mentorship.tasks.daily_reminder_scan",
+        "schedule": crontab(hour=13, minute=0),
+    },
+}
 
 
 @app.on_after_configure.connect

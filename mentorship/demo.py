@@ -190,6 +190,12 @@ def seed_demo() -> dict:
         if created:
             enrollment.topics.set(topics)
 
+    from surveys.demo import survey_demo_install
+    from toolkit.content import starter_topics_install
+
+    starter_topics_install()
+    survey_demo_install()
+
     logins = [("committee", COMMITTEE_EMAIL), ("apm", DEMO_APM_EMAIL),
               ("mentor", DEMO_MENTOR_EMAIL)]  # fmt: skip
     return {

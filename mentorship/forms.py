@@ -1,8 +1,18 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
+from django.utils import timezone
 
-from mentorship.models import CareerTrack, Enrollment, Profile, Role, Team, time_zone_names
+from mentorship.models import (
+    CareerTrack,
+    Enrollment,
+    Meeting,
+    NotificationPreference,
+    Profile,
+    Role,
+    Team,
+    time_zone_names,
+)
 from toolkit.models import Category
 
 OWN_MANAGER = "You can't be your own manager. Leave this blank if you don't have one."
@@ -220,3 +230,125 @@ class IntakeForm(forms.ModelForm):
         else:
             data.update(goals="", prefers_other_unit=False, shared_with_mentor=[])
         return data
+
+
+MEETING_IN_FUTURE = "This meeting's date is in the future. Log meetings once they've happened."
+NEXT_BEFORE_MEETING = "The next meeting has to come after this one (%(date)s)."
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["occurred_on", "duration_minutes", "topics", "notes", "next_meeting_on"]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}),
+            "next_meeting_on": forms.DateInput(attrs={"type": "date"}),
+            "topics": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"duration_minutes": "How long did you meet? (minutes)"}
+        help_texts = {
+            "topics": "Optional: toolkit topics you talked about. They leave your suggestions.",
+            "next_meeting_on": "Optional. Booked a next meeting? Add its date.",
+        }
+
+    def __init__(self, *args, topics=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from toolkit.models import Topic
+
+        self.fields["occurred_on"].initial = timezone.localdate
+
+        self.fields["topics"].queryset = (
+            topics
+            if topics is not None
+            else Topic.objects.filter(is_published=True).select_related("category")
+        )
+        self.fields["topics"].label_from_instance = lambda t: f"{t.title} ({t.category.name})"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(Div("occurred_on", css_class="col-md-6"),
+                Div("duration_minutes", css_class="col-md-6"), css_class="row"),
+            Div("topics", css_class="topic-checkboxes"),
+            "notes",
+            "next_meeting_on",
+        )  # fmt: skip
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(MEETING_IN_FUTURE, code="future")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        day, next_day = cleaned.get("occurred_on"), cleaned.get("next_meeting_on")
+        if day and next_day and next_day <= day:
+            self.add_error(
+                "next_meeting_on",
+                forms.ValidationError(
+                    NEXT_BEFORE_MEETING, code="next_before", params={"date": day.isoformat()}
+                ),
+            )
+        return cleaned
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["nudges_enabled"]
+
+
+# --- Promotions and the journey --------------------------------------------------------
+
+
+class PromotionReportForm(forms.Form):
+    """An APM reports their own promotion; the committee confirms it."""
+
+    from_title = forms.CharField(
+        max_length=120, label="Your title before the promotion", help_text="As on your profile."
+    )
+    to_title = forms.CharField(max_length=120, label="Your new title")
+    promoted_on = forms.DateField(
+        label="Date of the promotion",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day it took effect.",
+    )
+
+    def clean_promoted_on(self):
+        from mentorship.graduation import PROMOTION_IN_FUTURE
+
+        day = self.cleaned_data["promoted_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(PROMOTION_IN_FUTURE, code="future")
+        return day
+
+    def clean(self):
+        from mentorship.graduation import PROMOTION_SAME_TITLE
+
+        cleaned = super().clean()
+        before, after = cleaned.get("from_title"), cleaned.get("to_title")
+        if before and after and before.strip().casefold() == after.strip().casefold():
+            self.add_error("to_title", forms.ValidationError(PROMOTION_SAME_TITLE, code="same"))
+        return cleaned
+
+
+class JourneyFilterForm(forms.Form):
+    """Which cohort's journey to show, and after how many days a person counts as stalled."""
+
+    cohort = forms.ModelChoiceField(
+        queryset=None, to_field_name="slug", empty_label=None, required=False, label="Cohort"
+    )
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        label="Stalled after (days)",
+        help_text="People who have not moved on for more than this many days are listed.",
+    )
+
+    def __init__(self, *args, cohorts, default_days, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+        self.fields["days"].initial = default_days
+        self.fields["days"].widget.attrs["placeholder"] = str(default_days)

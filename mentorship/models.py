@@ -292,6 +292,170 @@ class Enrollment(TimeStampedModel):
         return reverse("home")
 
 
+class Meeting(TimeStampedModel):
+    """A meeting a pair had. Notes are private to the pair: the committee sees dates only."""
+
+    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="meetings")
+    logged_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    occurred_on = models.DateField("date")
+    duration_minutes = models.PositiveSmallIntegerField(
+        "duration (minutes)", validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    topics = models.ManyToManyField(
+        "toolkit.Topic", blank=True, related_name="meetings", verbose_name="topics covered"
+    )
+    notes = models.TextField(
+        blank=True, max_length=5000, help_text="Only the two of you see these."
+    )
+    next_meeting_on = models.DateField("next meeting", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="meeting_duration_5_to_480",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Meeting on {self.occurred_on}"
+
+
+class Promotion(TimeStampedModel):
+    """A promotion, recorded by the committee or reported by the person and confirmed."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "Reported, waiting for the committee"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="promotions")
+    cohort = models.ForeignKey(
+        Cohort,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="promotions",
+        help_text="The cohort the person was in when promoted.",
+    )
+    from_title = models.CharField(max_length=120)
+    to_title = models.CharField(max_length=120)
+    promoted_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REPORTED)
+    reported_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-promoted_on", "-id"]
+
+    def __str__(self):
+        return f"{self.user}: {self.from_title} → {self.to_title} ({self.promoted_on})"
+
+
+class GraduationGuide(TimeStampedModel):
+    """A graduating APM's checklist on the way to becoming a mentor ("full circle")."""
+
+    class Step(models.TextChoices):
+        REFLECT = "reflect", "Reflect with your mentor on what helped"
+        SURVEY = "survey", "Share what helped in the program survey"
+        SHADOW = "shadow", "Optional: shadow a current mentor for one meeting"
+        MENTOR_INTAKE = "mentor_intake", "Fill the mentor intake for the next cohort"
+
+    apm_enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.CASCADE, related_name="graduation_guide"
+    )
+    steps_done = models.JSONField(
+        default=dict, blank=True, help_text="Step code → ISO date it was ticked."
+    )
+    mentor_enrollment = models.OneToOneField(
+        Enrollment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="graduated_from_guide",
+        help_text="The mentor enrollment that closed the circle.",
+    )
+    full_circle_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Graduation guide of {self.apm_enrollment.user}"
+
+
+class Notification(TimeStampedModel):
+    """The outbox: every email is written here first, in the transaction that causes it.
+
+    The unique key (kind, user, object, period) means the same notification can never
+    be queued twice, however often a scan runs; a worker sends each row once.
+    """
+
+    class Kind(models.TextChoices):
+        MATCH_INTRODUCTION = "match_introduction", "Match introduction"
+        INTAKE_OPEN = "intake_open", "Intake is open"
+        INTAKE_CLOSING = "intake_closing", "Intake closes soon"
+        NO_MEETING = "no_meeting", "No meeting logged for 30 days"
+        SURVEY_INVITATION = "survey_invitation", "Survey invitation"
+        SURVEY_REMINDER = "survey_reminder", "Survey reminder"
+        GRADUATION = "graduation", "Graduation congratulations"
+        MENTOR_THANKS = "mentor_thanks", "Thanks to the mentor of a graduate"
+        MENTOR_INVITATION = "mentor_invitation", "Invitation to mentor"
+
+    # Reminders a person may turn off. Introductions and invitations always go out.
+    NUDGES = frozenset({"intake_open", "intake_closing", "no_meeting", "survey_reminder",
+                        "mentor_invitation"})  # fmt: skip
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent (turned off)"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    object_key = models.CharField(max_length=80, help_text="app.model:pk the email is about.")
+    period = models.CharField(max_length=40, blank=True, help_text="e.g. 2026-11 or reminder-2")
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "user", "object_key", "period"], name="notification_once_per_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to_email} ({self.get_status_display()})"
+
+
+class NotificationPreference(models.Model):
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    nudges_enabled = models.BooleanField(
+        "send me reminders and nudges",
+        default=True,
+        help_text="Match introductions and survey invitations are always sent.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Preferences of {self.user}"
+
+
 class AuditLog(models.Model):
     """Who did what, for the changes the committee answers for (append-only)."""
 

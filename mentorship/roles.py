@@ -18,7 +18,9 @@ COMMITTEE_EXTRA_PERMISSIONS = (
     ("auth", "view_group"),
 )
 # People are deactivated, never deleted: their history belongs to the program.
-COMMITTEE_EXCLUDED_CODENAMES = frozenset({"delete_user"})
+# Reading one person's attributed survey answers is a separate, audited permission
+# that an administrator grants to named people, never to the whole committee.
+COMMITTEE_EXCLUDED_CODENAMES = frozenset({"delete_user", "view_attributed_answers"})
 
 
 def committee_group_sync_permissions(apps=global_apps):

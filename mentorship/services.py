@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from mentorship.models import AuditLog, Cohort, Enrollment, Profile, User
+from mentorship.models import AuditLog, Cohort, Enrollment, Meeting, Profile, User
 from mentorship.roles import COMMITTEE_GROUP
 
 COHORT_TRANSITION_NOT_ALLOWED = (
@@ -166,3 +166,34 @@ def enrollment_withdraw(*, enrollment: Enrollment, acting_user: User) -> Enrollm
         summary=f"{locked.user} withdrew as {locked.get_role_display()} from {locked.cohort}",
     )
     return locked
+
+
+MEETING_MATCH_ENDED = "This match has ended, so no more meetings can be logged for it."
+
+
+@transaction.atomic
+def meeting_log(
+    *,
+    match,
+    logged_by: User,
+    occurred_on,
+    duration_minutes: int,
+    topics,
+    notes: str = "",
+    next_meeting_on=None,
+) -> Meeting:
+    """Record a meeting of a pair. The caller has checked that logged_by is in the pair."""
+    if match.status != "active":
+        raise ValidationError(MEETING_MATCH_ENDED, code="match_ended")
+    meeting = Meeting(
+        match=match,
+        logged_by=logged_by,
+        occurred_on=occurred_on,
+        duration_minutes=duration_minutes,
+        notes=notes,
+        next_meeting_on=next_meeting_on,
+    )
+    meeting.full_clean(exclude=["match", "logged_by"])
+    meeting.save()
+    meeting.topics.set(topics)
+    return meeting

@@ -224,10 +224,19 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 MESSAGE_TAGS = {40: "danger"}  # Bootstrap calls the error colour "danger".
 
+# --- Program rules ----------------------------------------------------------------
+# Survey results hide any group with fewer responses than this.
+SURVEY_PRIVACY_THRESHOLD = env.int("SURVEY_PRIVACY_THRESHOLD", default=5)
+# Days before a survey reminder (at most two reminders).
+SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=7)
+
 # --- Email ------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587, overrides the default
 # console backend that prints mail to the terminal during local runs.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# A dotted backend path wins over EMAIL_URL (used by the outbox reliability tests).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 - set just above
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".run" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{PROGRAM_NAME} <mentorship@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("Operations", address) for address in env.list("ADMINS", default=[])]
@@ -252,7 +261,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A message a worker took but did not acknowledge (crash, SIGKILL) goes back
         # to the queue after this long. Longer than any task we run.
-        "visibility_timeout": 3600,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 5

@@ -1,15 +1,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mentorship import selectors, services
-from mentorship.forms import IntakeForm, ProfileForm
+from mentorship import graduation, selectors, services
+from mentorship import journey as journeys
+from mentorship.forms import (
+    IntakeForm,
+    JourneyFilterForm,
+    MeetingForm,
+    NotificationPreferenceForm,
+    ProfileForm,
+    PromotionReportForm,
+)
 from mentorship.health import health_report
-from mentorship.models import Cohort, Enrollment, Profile, Role
+from mentorship.models import Cohort, Enrollment, NotificationPreference, Profile, Role
+from mentorship.notifications import unsubscribe_user_id
 
 INTAKE_SAVED = "Your intake for %(cohort)s is saved. You can change it until %(closes)s."
 WITHDRAWN = "You have withdrawn from %(cohort)s. You can rejoin while intake is open."
@@ -19,7 +31,19 @@ WITHDRAWN = "You have withdrawn from %(cohort)s. You can rejoin while intake is 
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "mentorship/home_public.html")
-    return render(request, "mentorship/home.html", selectors.home_summary(user=request.user))
+    from matching.selectors import home_matches
+    from surveys.selectors import home_invitations
+    from toolkit.selectors import pair_suggestions
+
+    context = selectors.home_summary(user=request.user)
+    context.update(home_matches(user=request.user))
+    context.update(graduation.home_graduation(user=request.user))
+    context["survey_invitations"] = home_invitations(user=request.user)
+    first = (context["matches_as_apm"] + context["matches_as_mentor"])[:1]
+    if first:
+        role = "apm" if first[0].apm.user_id == request.user.pk else "mentor"
+        context["suggestions"] = pair_suggestions(match=first[0], viewer_role=role, limit=3)
+    return render(request, "mentorship/home.html", context)
 
 
 @never_cache
@@ -63,17 +87,24 @@ def intake(request, slug, role):
     instance = enrollment or Enrollment(user=request.user, cohort=cohort, role=role)
     data = request.POST if request.method == "POST" else None
     profile_form = ProfileForm(data, instance=profile, user=request.user)
-    intake_form = IntakeForm(data, instance=instance, role=role)
+    # A graduate coming back as a mentor starts from what they covered as an APM.
+    initial = None
+    if role == Role.MENTOR and enrollment is None:
+        initial = graduation.mentor_intake_initial(user=request.user)
+        context["prefilled_from_graduation"] = initial is not None
+    intake_form = IntakeForm(data, instance=instance, role=role, initial=initial)
     if data is not None and profile_form.is_valid() and intake_form.is_valid():
         try:
-            services.enrollment_save(
-                user=request.user,
-                cohort=cohort,
-                role=role,
-                full_name=profile_form.cleaned_data["full_name"],
-                profile_data=profile_form.profile_data(),
-                intake_data=intake_form.intake_data(),
-            )
+            with transaction.atomic():
+                saved = services.enrollment_save(
+                    user=request.user,
+                    cohort=cohort,
+                    role=role,
+                    full_name=profile_form.cleaned_data["full_name"],
+                    profile_data=profile_form.profile_data(),
+                    intake_data=intake_form.intake_data(),
+                )
+                graduation.guide_full_circle_record(enrollment=saved)
         except ValidationError as error:
             # Intake closed between loading the page and saving: say so, keep the input.
             messages.error(request, " ".join(error.messages))
@@ -102,3 +133,231 @@ def withdraw(request, slug, role):
     else:
         messages.success(request, WITHDRAWN % {"cohort": cohort.name})
     return redirect("home")
+
+
+MEETING_LOGGED = "Meeting on %(date)s logged. %(count)s so far: keep it up."
+
+
+@login_required
+@require_GET
+def meeting_list(request, match_id):
+    from matching.selectors import get_match_for_user
+
+    match = get_match_for_user(request.user, match_id)
+    meetings = match.meetings.prefetch_related("topics").select_related("logged_by")
+    return render(request, "mentorship/meeting_list.html", {"match": match, "meetings": meetings})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request, match_id):
+    from matching.selectors import get_match_for_user
+
+    match = get_match_for_user(request.user, match_id)
+    form = MeetingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_log(
+                match=match,
+                logged_by=request.user,
+                occurred_on=form.cleaned_data["occurred_on"],
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                topics=form.cleaned_data["topics"],
+                notes=form.cleaned_data["notes"],
+                next_meeting_on=form.cleaned_data["next_meeting_on"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            count = match.meetings.count()
+            messages.success(
+                request,
+                MEETING_LOGGED % {"date": meeting.occurred_on.strftime("%B %-d"), "count": count},
+            )
+            return redirect("home")
+    return render(request, "mentorship/meeting_form.html", {"match": match, "form": form})
+
+
+NUDGES_SAVED = "Saved. You'll {what} reminders and nudges."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request):
+    preference, _ = NotificationPreference.objects.get_or_create(user=request.user)
+    form = NotificationPreferenceForm(
+        request.POST if request.method == "POST" else None, instance=preference
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        what = "get" if preference.nudges_enabled else "no longer get"
+        messages.success(request, NUDGES_SAVED.format(what=what))
+        return redirect("notification_preferences")
+    return render(request, "mentorship/notification_preferences.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def notification_unsubscribe(request, token):
+    """The link in every nudge. GET asks (mail scanners follow links); POST turns nudges off."""
+    user_id = unsubscribe_user_id(token)
+    if user_id is None:
+        return render(request, "mentorship/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        NotificationPreference.objects.update_or_create(
+            user_id=user_id, defaults={"nudges_enabled": False}
+        )
+        return render(request, "mentorship/unsubscribe.html", {"done": True})
+    return render(request, "mentorship/unsubscribe.html", {"token": token})
+
+
+# --- Promotions, graduation and the committee's journey -------------------------------
+
+PROMOTION_REPORTED = (
+    "Congratulations! We've told the committee about your promotion to %(title)s. "
+    "Once they confirm it, your profile shows your new title."
+)
+STEP_DONE = "“%(step)s” is ticked. %(done)s of %(total)s steps done."
+STEP_UNDONE = "“%(step)s” is no longer ticked."
+REMINDER_QUEUED = "Reminder queued for %(person)s: “%(kind)s”."
+REMINDER_SKIPPED = "%(person)s has turned reminders off, so nothing was sent."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def promotion_report(request):
+    """An APM tells the committee about their promotion."""
+    if not request.user.enrollments.filter(
+        role=Role.APM, status=Enrollment.Status.SUBMITTED
+    ).exists():
+        raise Http404("Only APMs in the program report promotions here.")
+    profile = getattr(request.user, "profile", None)
+    form = PromotionReportForm(
+        request.POST or None, initial={"from_title": profile.title if profile else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            promotion = graduation.promotion_report(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, PROMOTION_REPORTED % {"title": promotion.to_title})
+            return redirect("home")
+    return render(request, "mentorship/promotion_report.html", {"form": form})
+
+
+def _own_guide(request):
+    guide = graduation.guide_for_user(user=request.user)
+    if guide is None:
+        raise Http404("You have no graduation guide.")
+    return guide
+
+
+@login_required
+@require_GET
+def graduation_guide(request):
+    from matching.models import Match
+
+    guide = _own_guide(request)
+    graduated_match = (
+        Match.objects.filter(apm=guide.apm_enrollment, status=Match.Status.GRADUATED)
+        .select_related("mentor__user")
+        .order_by("-ended_at")
+        .first()
+    )
+    context = {
+        "guide": guide,
+        "steps": graduation.guide_steps(guide),
+        "progress": graduation.guide_progress(guide),
+        "step_total": len(graduation.GUIDE_STEPS),
+        "mentor": graduated_match.mentor.user if graduated_match else None,
+        "next_cohort": graduation.next_mentor_cohort(after=guide.apm_enrollment.cohort),
+    }
+    return render(request, "mentorship/graduation_guide.html", context)
+
+
+def _guide_step_set(request, step, *, done):
+    guide = _own_guide(request)
+    if step not in graduation.GraduationGuide.Step.values:
+        raise Http404("No such step.")
+    label = graduation.GraduationGuide.Step(step).label
+    try:
+        guide = graduation.guide_step_toggle(guide=guide, step=step, done=done)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if done:
+            progress = graduation.guide_progress(guide)
+            total = len(graduation.GUIDE_STEPS)
+            messages.success(
+                request, STEP_DONE % {"step": label, "done": progress, "total": total}
+            )
+        else:
+            messages.success(request, STEP_UNDONE % {"step": label})
+    return redirect("graduation_guide")
+
+
+@login_required
+@require_POST
+def guide_step_done(request, step):
+    return _guide_step_set(request, step, done=True)
+
+
+@login_required
+@require_POST
+def guide_step_undo(request, step):
+    return _guide_step_set(request, step, done=False)
+
+
+def _committee_only(request):
+    # Not a 403: people outside the committee should not learn the page exists.
+    if not selectors.is_committee(request.user):
+        raise Http404("No such page.")
+
+
+@login_required
+@require_GET
+def journey(request):
+    """The committee's funnel for one cohort, with who has stalled and what to do."""
+    _committee_only(request)
+    cohorts = journeys.journey_cohorts()
+    form = JourneyFilterForm(
+        request.GET or None, cohorts=cohorts, default_days=journeys.DEFAULT_STALLED_DAYS
+    )
+    cohort, days = None, journeys.DEFAULT_STALLED_DAYS
+    if form.is_bound and form.is_valid():
+        cohort = form.cleaned_data["cohort"]
+        days = form.cleaned_data["days"] or days
+    cohort = cohort or cohorts.first()
+    context = {"form": form, "days": days, "cohort": cohort}
+    if cohort is not None:
+        context["funnel"] = journeys.cohort_funnel(cohort=cohort, days=days)
+        context["surveys_not_set_up"] = journeys.SURVEYS_NOT_SET_UP
+    return render(request, "mentorship/journey.html", context)
+
+
+@login_required
+@require_POST
+def journey_remind(request, enrollment_id):
+    """Queue today's nudge for one stalled APM, then go back to the funnel."""
+    _committee_only(request)
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("user", "cohort"), pk=enrollment_id, role=Role.APM
+    )
+    try:
+        notification = graduation.journey_remind(
+            apm_enrollment=enrollment, acting_user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        person = enrollment.user.display_name
+        if notification.status == notification.Status.SKIPPED:
+            messages.warning(request, REMINDER_SKIPPED % {"person": person})
+        else:
+            kind = notification.get_kind_display()
+            messages.success(request, REMINDER_QUEUED % {"person": person, "kind": kind})
+    query = {"cohort": enrollment.cohort.slug}
+    days = request.POST.get("days", "")
+    if days.isdigit():
+        query["days"] = days
+    return redirect(f"{reverse('journey')}?{urlencode(query)}")

@@ -2,7 +2,13 @@ import pytest
 
 from mentorship.models import Role
 from mentorship.services import committee_member_add
-from tests.factories import CohortFactory, EnrollmentFactory, UserFactory
+from tests.factories import (
+    BusinessUnitFactory,
+    CohortFactory,
+    EnrollmentFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -56,3 +62,46 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def categories(db):
+    # Transactional tests flush the data migrations' rows; put the vocabulary back.
+    from toolkit.content import starter_topics_install
+
+    starter_topics_install()
+
+
+@pytest.fixture
+def units(categories):
+    return BusinessUnitFactory(name="Veterans"), BusinessUnitFactory(name="Health")
+
+
+@pytest.fixture
+def make_apm(cohort, units):
+    def make(*, team=None, manager=None, topics=("career-growth",), **kwargs):
+        return EnrollmentFactory(
+            cohort=cohort,
+            role=Role.APM,
+            topics=list(topics),
+            profile__team=team or TeamFactory(name="APM team", business_unit=units[0]),
+            profile__manager=manager,
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_mentor(cohort, units):
+    def make(*, team=None, capacity=1, topics=("career-growth",), **kwargs):
+        return EnrollmentFactory(
+            cohort=cohort,
+            role=Role.MENTOR,
+            capacity=capacity,
+            topics=list(topics),
+            profile__team=team or TeamFactory(name="Mentor team", business_unit=units[1]),
+            **kwargs,
+        )
+
+    return make

@@ -1,11 +1,73 @@
 from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
 
-from toolkit.models import Category
+from toolkit.markdown import render_markdown
+from toolkit.models import Bookmark, Category, Topic
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "order"]
+    list_display = ["name", "slug", "order", "topic_count"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(topic_total=Count("topics"))
+
+    @admin.display(description="Topics", ordering="topic_total")
+    def topic_count(self, category):
+        return category.topic_total
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "stage", "audience", "minutes", "is_published"]
+    list_filter = ["is_published", "category", "stage", "audience"]
+    list_select_related = ["category"]
+    search_fields = ["title", "summary", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["preview", "created_at", "updated_at"]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "category", "summary", "is_published"]}),
+        ("Fit", {"fields": ["stage", "audience", "minutes"]}),
+        ("Content", {"fields": ["body", "prompts", "reading"]}),
+        ("Preview (as saved; scripts and unsafe HTML removed)", {"fields": ["preview"]}),
+        ("History", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Preview")
+    def preview(self, topic):
+        if not topic.pk:
+            return "Save the topic to see the preview."
+        prompts = format_html_join("", "<li>{}</li>", ((p,) for p in topic.prompts))
+        return format_html(
+            '<div class="topic-preview"><p><strong>{}</strong></p>{}'
+            "<p><strong>Questions</strong></p><ul>{}</ul></div>",
+            topic.summary,
+            render_markdown(topic.body),
+            prompts,
+        )
+
+    @admin.action(description="Publish selected topics", permissions=["change"])
+    def publish(self, request, queryset):
+        self.message_user(request, f"Published {queryset.update(is_published=True)} topics.")
+
+    @admin.action(description="Unpublish selected topics", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self.message_user(request, f"Unpublished {queryset.update(is_published=False)} topics.")
+
+
+@admin.register(Bookmark)
+class BookmarkAdmin(admin.ModelAdmin):
+    list_display = ["topic", "created_at"]
+    list_select_related = ["topic"]
+    list_filter = ["topic__category"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -44,9 +44,9 @@ def browser():
 def page(browser, live_server, request):
     # Transactional tests flush the database afterwards, data migrations included;
     # put the starter vocabulary back so each journey sees a freshly migrated site.
-    from toolkit.categories import starter_categories_install
+    from toolkit.content import starter_topics_install
 
-    starter_categories_install()
+    starter_topics_install()
 
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}

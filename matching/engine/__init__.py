@@ -1,0 +1,32 @@
+"""The matching engine: pure Python + numpy/scipy, no Django.
+
+`match()` pairs APMs with mentor slots, first maximising how many APMs get a mentor,
+then the total score, never breaking a hard rule. `score_pair()` and `broken_rules()`
+serve hand-matching in the admin. See `scoring` for the score parts and `solver` for
+how optimality is proven.
+"""
+
+from matching.engine.matcher import match
+from matching.engine.records import (
+    ApmRecord,
+    MatchResult,
+    MentorRecord,
+    Proposal,
+    ScorePart,
+    Unmatched,
+    Weights,
+)
+from matching.engine.scoring import broken_rules, score_pair
+
+__all__ = [
+    "ApmRecord",
+    "MatchResult",
+    "MentorRecord",
+    "Proposal",
+    "ScorePart",
+    "Unmatched",
+    "Weights",
+    "broken_rules",
+    "match",
+    "score_pair",
+]

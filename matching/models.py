@@ -1,0 +1,227 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from mentorship.models import Cohort, Enrollment, TimeStampedModel
+
+
+class MatchingRun(TimeStampedModel):
+    """One execution of the matching engine for a cohort; it proposes, people approve."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="matching_runs")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    weights = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    apm_count = models.PositiveIntegerField("APMs", default=0)
+    mentor_count = models.PositiveIntegerField("mentors", default=0)
+    matched_count = models.PositiveIntegerField("matched", default=0)
+    unmatched_count = models.PositiveIntegerField("unmatched", default=0)
+    total_score = models.FloatField(default=0)
+    optimal = models.BooleanField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two runs of one cohort at once would write competing proposals.
+            models.UniqueConstraint(
+                fields=["cohort"],
+                condition=Q(status__in=["queued", "running"]),
+                name="matchingrun_one_active_per_cohort",
+            ),
+        ]
+
+    def __str__(self):
+        # No related fields here: run names appear in admin filters, one per run.
+        return f"Run #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class Proposal(TimeStampedModel):
+    """A pair the engine suggests; the committee approves or rejects it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded by a later run"
+
+    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="proposals")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="proposals")
+    apm = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="apm_proposals")
+    mentor = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="mentor_proposals"
+    )
+    score = models.FloatField()
+    parts = models.JSONField(default=list, blank=True)
+    reasons = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        indexes = [models.Index(fields=["cohort", "status"])]
+        permissions = [("approve_proposal", "Can approve or reject proposals")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "apm"], name="proposal_one_per_apm_per_run"),
+        ]
+
+    def __str__(self):
+        return f"{self.apm.user} ↔ {self.mentor.user} ({self.score:.0f})"
+
+
+class UnmatchedApm(models.Model):
+    """An APM a run could not place, with the reason and what would fix it."""
+
+    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="unmatched")
+    apm = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=40)
+    reason = models.TextField()
+    fix = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        verbose_name = "unmatched APM"
+
+    def __str__(self):
+        return f"{self.apm.user}: {self.reason}"
+
+
+class Match(TimeStampedModel):
+    """An approved APM-mentor pair."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+        GRADUATED = "graduated", "Graduated"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="matches")
+    apm = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="apm_matches")
+    mentor = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="mentor_matches")
+    proposal = models.OneToOneField(
+        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="match"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    score = models.FloatField(default=0)
+    reasons = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    override_reason = models.TextField(
+        blank=True, help_text="Why a hand match overrides a matching rule."
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+    introduced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "matches"
+        constraints = [
+            # The last line of defence against two admins approving at once.
+            models.UniqueConstraint(
+                fields=["apm"], condition=Q(status="active"), name="match_one_active_per_apm"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.apm.user} with {self.mentor.user}"
+
+
+class BannedPair(TimeStampedModel):
+    """Two people the engine must never propose together again (e.g. after a rematch)."""
+
+    apm_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    mentor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["apm_user", "mentor_user"], name="bannedpair_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.apm_user} ✕ {self.mentor_user}"
+
+
+class RematchRequest(TimeStampedModel):
+    """A no-fault request to end a match; the reason is seen only by the committee."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Match ended, back in matching"
+        DECLINED = "declined", "Declined"
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="rematch_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["match"], condition=Q(status="open"), name="rematch_one_open_per_match"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Rematch request for {self.match}"

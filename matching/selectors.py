@@ -1,0 +1,288 @@
+"""Reads for matching: engine inputs from the database, and who may see which match."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from matching.engine import ApmRecord, MentorRecord
+from matching.models import BannedPair, Match, Proposal, RematchRequest
+from mentorship.models import Cohort, Enrollment, Profile, Role, Team
+from toolkit.models import Category
+
+
+@lru_cache(maxsize=1024)
+def _utc_offset_minutes(zone: str, day: str) -> int:
+    moment = datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(zone))
+    return int(moment.utcoffset().total_seconds() // 60)
+
+
+def utc_offset_minutes(zone: str, now: datetime | None = None) -> int:
+    day = (now or timezone.now()).date().isoformat()
+    try:
+        return _utc_offset_minutes(zone or "UTC", day)
+    except (KeyError, ValueError):
+        return 0
+
+
+@dataclass
+class EngineInputs:
+    apms: list[ApmRecord] = field(default_factory=list)
+    mentors: list[MentorRecord] = field(default_factory=list)
+    banned_pairs: set[tuple[int, int]] = field(default_factory=set)
+    category_names: dict[int, str] = field(default_factory=dict)
+    person_names: dict[int, str] = field(default_factory=dict)
+    team_names: dict[int, str] = field(default_factory=dict)
+
+
+def _enrollments_with_profiles(queryset):
+    return queryset.select_related("user", "user__profile").only(
+        "id", "role", "career_track", "prefers_other_unit", "capacity", "cohort_id",
+        "user__id", "user__email", "user__full_name",
+        "user__profile__business_unit_id", "user__profile__team_id",
+        "user__profile__manager_id", "user__profile__time_zone",
+        "user__profile__agencies", "user__profile__domains",
+    )  # fmt: skip
+
+
+def active_match_statuses():
+    # A graduated APM has finished the program: never matched again in that cohort.
+    return [Match.Status.ACTIVE, Match.Status.GRADUATED]
+
+
+def _profile_of(enrollment):
+    try:
+        return enrollment.user.profile
+    except Profile.DoesNotExist:
+        return None
+
+
+def _manager_chain(user_id: int, managers: dict[int, int | None]) -> frozenset[int]:
+    chain = set()
+    manager = managers.get(user_id)
+    if manager:
+        chain.add(manager)
+        grand = managers.get(manager)
+        if grand:
+            chain.add(grand)
+    return frozenset(chain)
+
+
+def _apm_record(enrollment, topics, managers, now, spellings) -> ApmRecord:
+    profile = _profile_of(enrollment)
+    return ApmRecord(
+        id=enrollment.id,
+        person_id=enrollment.user_id,
+        business_unit=profile.business_unit_id if profile else None,
+        team=profile.team_id if profile else None,
+        manager_chain=_manager_chain(enrollment.user_id, managers),
+        utc_offset_minutes=utc_offset_minutes(profile.time_zone if profile else "UTC", now),
+        interests=frozenset(topics.get(enrollment.id, ())),
+        career_track=enrollment.career_track,
+        prefers_other_unit=enrollment.prefers_other_unit,
+        agencies=_canonical(profile.agencies if profile else [], spellings),
+        domains=_canonical(profile.domains if profile else [], spellings),
+    )
+
+
+def _canonical(labels, spellings: dict[str, str]) -> frozenset[str]:
+    """People type "VA", "va" or "Va": compare case-insensitively, show the first spelling."""
+    return frozenset(
+        spellings.setdefault(label.strip().casefold(), label.strip())
+        for label in labels
+        if label.strip()
+    )
+
+
+def _mentor_record(enrollment, topics, now, capacity, spellings) -> MentorRecord:
+    profile = _profile_of(enrollment)
+    return MentorRecord(
+        id=enrollment.id,
+        person_id=enrollment.user_id,
+        business_unit=profile.business_unit_id if profile else None,
+        team=profile.team_id if profile else None,
+        utc_offset_minutes=utc_offset_minutes(profile.time_zone if profile else "UTC", now),
+        topics=frozenset(topics.get(enrollment.id, ())),
+        career_track=enrollment.career_track,
+        capacity=capacity,
+        agencies=_canonical(profile.agencies if profile else [], spellings),
+        domains=_canonical(profile.domains if profile else [], spellings),
+    )
+
+
+def _topics_by_enrollment(enrollment_ids=None, cohort=None) -> dict[int, list[int]]:
+    through = Enrollment.topics.through.objects.all()
+    if cohort is not None:
+        through = through.filter(enrollment__cohort=cohort)
+    if enrollment_ids is not None:
+        through = through.filter(enrollment_id__in=enrollment_ids)
+    topics = defaultdict(list)
+    for enrollment_id, category_id in through.values_list("enrollment_id", "category_id"):
+        topics[enrollment_id].append(category_id)
+    return topics
+
+
+def _managers() -> dict[int, int | None]:
+    return dict(Profile.objects.exclude(manager=None).values_list("user_id", "manager_id"))
+
+
+def engine_inputs(*, cohort: Cohort) -> EngineInputs:
+    """Everything the engine needs for one cohort, in a fixed number of queries.
+
+    APMs: submitted, not already in an active or graduated match. Mentors: submitted,
+    with their capacity minus their active matches (may be 0).
+    """
+    now = timezone.now()
+    submitted = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.SUBMITTED)
+    apms = _enrollments_with_profiles(
+        submitted.filter(role=Role.APM).exclude(apm_matches__status__in=active_match_statuses())
+    ).order_by("id")
+    mentors = (
+        _enrollments_with_profiles(submitted.filter(role=Role.MENTOR))
+        .annotate(taken=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
+        .order_by("id")
+    )
+    topics = _topics_by_enrollment(cohort=cohort)
+    managers = _managers()
+    inputs = EngineInputs()
+    people = {}
+    spellings: dict[str, str] = {}
+    for enrollment in apms:
+        inputs.apms.append(_apm_record(enrollment, topics, managers, now, spellings))
+        people[enrollment.user_id] = enrollment.user.display_name
+    apm_by_user = {record.person_id: record.id for record in inputs.apms}
+    mentor_by_user = {}
+    for enrollment in mentors:
+        remaining = max(0, (enrollment.capacity or 0) - enrollment.taken)
+        inputs.mentors.append(_mentor_record(enrollment, topics, now, remaining, spellings))
+        people[enrollment.user_id] = enrollment.user.display_name
+        mentor_by_user[enrollment.user_id] = enrollment.id
+
+    for apm_user, mentor_user in BannedPair.objects.values_list("apm_user_id", "mentor_user_id"):
+        if apm_user in apm_by_user and mentor_user in mentor_by_user:
+            inputs.banned_pairs.add((apm_by_user[apm_user], mentor_by_user[mentor_user]))
+    # A pair the committee rejected in this cohort is not proposed to it again.
+    inputs.banned_pairs.update(
+        Proposal.objects.filter(cohort=cohort, status=Proposal.Status.REJECTED).values_list(
+            "apm_id", "mentor_id"
+        )
+    )
+    inputs.category_names = dict(Category.objects.values_list("id", "name"))
+    # Managers named in fixes and reasons may not be in the cohort.
+    manager_ids = {m for record in inputs.apms for m in record.manager_chain} - people.keys()
+    if manager_ids:
+        from mentorship.models import User
+
+        people.update(
+            (user.pk, user.display_name)
+            for user in User.objects.filter(pk__in=manager_ids).only("id", "full_name", "email")
+        )
+    inputs.person_names = people
+    inputs.team_names = dict(Team.objects.values_list("id", "name"))
+    return inputs
+
+
+def pair_records(*, apm: Enrollment, mentor: Enrollment) -> tuple[ApmRecord, MentorRecord]:
+    """Engine records for one hand-picked pair (used to score and check it)."""
+    now = timezone.now()
+    topics = _topics_by_enrollment(enrollment_ids=[apm.pk, mentor.pk])
+    apm = _enrollments_with_profiles(Enrollment.objects.filter(pk=apm.pk)).get()
+    mentor = (
+        _enrollments_with_profiles(Enrollment.objects.filter(pk=mentor.pk))
+        .annotate(taken=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
+        .get()
+    )
+    managers = _managers()
+    remaining = max(0, (mentor.capacity or 0) - mentor.taken)
+    spellings: dict[str, str] = {}
+    return (
+        _apm_record(apm, topics, managers, now, spellings),
+        _mentor_record(mentor, topics, now, remaining, spellings),
+    )
+
+
+def banned_pairs_for(*, apm: Enrollment, mentor: Enrollment) -> set[tuple[int, int]]:
+    banned = set()
+    if BannedPair.objects.filter(apm_user_id=apm.user_id, mentor_user_id=mentor.user_id).exists():
+        banned.add((apm.pk, mentor.pk))
+    return banned
+
+
+# --- Who may see a match ---------------------------------------------------------------
+
+
+def matches_for_user(user):
+    """Active and past matches where the person is the APM or the mentor."""
+    return (
+        Match.objects.filter(Q(apm__user=user) | Q(mentor__user=user))
+        .select_related("cohort", "apm__user", "mentor__user",
+                        "apm__user__profile__business_unit",
+                        "mentor__user__profile__business_unit")
+        .prefetch_related(Prefetch("apm__topics"))
+        .order_by("-created_at")
+    )  # fmt: skip
+
+
+def get_match_for_user(user, match_id) -> Match:
+    """The match if the person is in it; 404 for everyone else (committee included)."""
+    try:
+        return matches_for_user(user).get(pk=match_id)
+    except (Match.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such match.") from None
+
+
+def home_matches(*, user) -> dict:
+    """Active matches for the home page, with what each side may see of the other."""
+    from mentorship.models import Meeting
+    from mentorship.selectors import enrollment_shared_answers
+
+    latest = Meeting.objects.filter(match=OuterRef("pk")).order_by("-occurred_on", "-id")
+    matches = list(
+        matches_for_user(user)
+        .filter(status=Match.Status.ACTIVE)
+        .annotate(
+            meeting_count=Count("meetings", distinct=True),
+            last_met_on=Subquery(latest.values("occurred_on")[:1]),
+            next_meeting_on=Subquery(latest.values("next_meeting_on")[:1]),
+        )
+        .prefetch_related(
+            Prefetch(
+                "rematch_requests",
+                queryset=RematchRequest.objects.filter(status=RematchRequest.Status.OPEN),
+                to_attr="open_rematch_requests",
+            )
+        )
+    )
+    as_apm = [m for m in matches if m.apm.user_id == user.pk]
+    as_mentor = [m for m in matches if m.mentor.user_id == user.pk]
+    for match in as_mentor:
+        match.shared_answers = enrollment_shared_answers(enrollment=match.apm)
+    return {
+        "matches_as_apm": as_apm,
+        "matches_as_mentor": as_mentor,
+        "matched_enrollment_ids": {m.apm_id for m in as_apm} | {m.mentor_id for m in as_mentor},
+    }
+
+
+def cohort_match_progress():
+    """For each cohort being matched or running: APMs with intake in, and how many are matched."""
+    matched_statuses = active_match_statuses()
+    return (
+        Cohort.objects.exclude(status__in=[Cohort.Status.DRAFT, Cohort.Status.CLOSED])
+        .annotate(
+            apm_total=Count(
+                "enrollments",
+                filter=Q(enrollments__role=Role.APM, enrollments__status="submitted"),
+                distinct=True,
+            ),
+            apm_matched=Count(
+                "matches__apm", filter=Q(matches__status__in=matched_statuses), distinct=True
+            ),
+        )
+        .order_by("-program_starts_on")
+    )

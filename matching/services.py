@@ -1,0 +1,478 @@
+"""Matching runs, approvals, hand matches and rematches.
+
+The engine (matching.engine) proposes; everything here is the committee's side of it:
+who may run what, what gets written, and the rules that hold under concurrency.
+"""
+
+import logging
+import time
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from matching import engine, selectors
+from matching.models import (
+    BannedPair,
+    Match,
+    MatchingRun,
+    Proposal,
+    RematchRequest,
+    UnmatchedApm,
+)
+from mentorship.models import Cohort, Enrollment, Role, User
+from mentorship.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+RUN_ALREADY_ACTIVE = (
+    "A matching run for %(cohort)s is already queued or running. "
+    "Wait for it to finish, then start another."
+)
+RUN_COHORT_NOT_READY = (
+    "%(cohort)s is %(status)s: matching runs only for cohorts with intake open, "
+    "in matching, or active."
+)
+PROPOSAL_NOT_OPEN = "This proposal is %(status)s, so it can no longer be approved or rejected."
+APM_ALREADY_MATCHED = "%(apm)s already has an active match with %(mentor)s."
+MENTOR_AT_CAPACITY = "%(mentor)s is at capacity (%(capacity)s) and cannot take another APM."
+RULE_NEVER_OVERRIDDEN = "This pair cannot be matched: %(rule)s This rule cannot be overridden."
+OVERRIDE_REASON_REQUIRED = (
+    "This pair breaks a matching rule (%(rules)s). Give a reason to override it; "
+    "it is recorded in the audit log."
+)
+PROPOSAL_RULE_BROKEN = (
+    "This proposal now breaks a matching rule (%(rules)s), probably because a profile "
+    "changed since the run. Run matching again, or hand-match the pair with a reason."
+)
+NOT_SAME_COHORT = "The APM and the mentor must be enrolled in the same cohort."
+WRONG_ROLES = "Pick an APM enrollment and a mentor enrollment."
+MATCH_NOT_ACTIVE = "This match has already ended."
+REMATCH_ALREADY_OPEN = "You have already asked for a rematch; the committee will be in touch."
+REMATCH_NOT_OPEN = "This rematch request has already been handled."
+
+RUNNABLE_COHORT_STATUSES = {
+    Cohort.Status.INTAKE_OPEN,
+    Cohort.Status.MATCHING,
+    Cohort.Status.ACTIVE,
+}
+# The manager rule protects candid conversations; the committee may never override it.
+NEVER_OVERRIDDEN = {"same_person", "manager"}
+
+
+# --- Runs ------------------------------------------------------------------------------
+
+
+def run_request(
+    *, cohort: Cohort, acting_user: User | None, weights: dict | None = None
+) -> MatchingRun:
+    """Queue a matching run; the worker picks it up once this transaction commits."""
+    from matching.tasks import execute_matching_run
+
+    if cohort.status not in RUNNABLE_COHORT_STATUSES:
+        raise ValidationError(
+            RUN_COHORT_NOT_READY,
+            code="cohort_not_ready",
+            params={"cohort": cohort.name, "status": cohort.get_status_display().lower()},
+        )
+    weights = engine.Weights.from_dict(weights or {}).as_dict()
+    try:
+        with transaction.atomic():
+            run = MatchingRun.objects.create(
+                cohort=cohort, started_by=acting_user, weights=weights
+            )
+            audit_record(
+                actor=acting_user,
+                action="matching.run_requested",
+                target=run,
+                summary=f"Matching run requested for {cohort.name}",
+                weights=weights,
+            )
+            transaction.on_commit(lambda: execute_matching_run.delay(run.pk))
+    except IntegrityError:
+        # The partial unique index on active runs: another run is queued or running.
+        raise ValidationError(
+            RUN_ALREADY_ACTIVE, code="run_active", params={"cohort": cohort.name}
+        ) from None
+    return run
+
+
+def run_execute(*, run_id: int) -> MatchingRun | None:
+    """Run the engine and write proposals. Safe to call twice: only a queued run is claimed.
+
+    The claim is a conditional update (queued → running); a second delivery of the
+    same task finds nothing to claim and returns. Proposals are written in one
+    transaction, so a failure leaves the earlier proposals as they were.
+    """
+    claimed = MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.QUEUED).update(
+        status=MatchingRun.Status.RUNNING, started_at=timezone.now()
+    )
+    if claimed != 1:
+        return None
+    run = MatchingRun.objects.select_related("cohort").get(pk=run_id)
+    try:
+        result = _run_solve_and_write(run)
+    except Exception as error:
+        logger.exception("Matching run %s failed", run_id)
+        MatchingRun.objects.filter(pk=run_id).update(
+            status=MatchingRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        raise
+    return result
+
+
+def _run_solve_and_write(run: MatchingRun) -> MatchingRun:
+    started = time.perf_counter()
+    inputs = selectors.engine_inputs(cohort=run.cohort)
+    read_seconds = time.perf_counter() - started
+    result = engine.match(
+        inputs.apms,
+        inputs.mentors,
+        weights=engine.Weights.from_dict(run.weights),
+        banned_pairs=inputs.banned_pairs,
+        category_names=inputs.category_names,
+        person_names=inputs.person_names,
+        team_names=inputs.team_names,
+    )
+    write_started = time.perf_counter()
+    with transaction.atomic():
+        # Re-running supersedes what is still waiting for review; approved, rejected
+        # and matched pairs are history and stay.
+        Proposal.objects.filter(cohort=run.cohort, status=Proposal.Status.PROPOSED).update(
+            status=Proposal.Status.SUPERSEDED
+        )
+        Proposal.objects.bulk_create(
+            [
+                Proposal(
+                    run=run,
+                    cohort_id=run.cohort_id,
+                    apm_id=proposal.apm_id,
+                    mentor_id=proposal.mentor_id,
+                    score=round(proposal.score, 2),
+                    parts=[
+                        {"name": part.name, "points": part.points, "reason": part.reason}
+                        for part in proposal.parts
+                    ],
+                    reasons=proposal.reasons,
+                )
+                for proposal in result.proposals
+            ],
+            batch_size=1000,
+        )
+        UnmatchedApm.objects.bulk_create(
+            [
+                UnmatchedApm(
+                    run=run, apm_id=item.apm_id, code=item.code, reason=item.reason, fix=item.fix
+                )
+                for item in result.unmatched
+            ],
+            batch_size=1000,
+        )
+        stats = {
+            **{k: v for k, v in result.stats.items() if isinstance(v, int | float | str | bool)},
+            "read_seconds": round(read_seconds, 3),
+            "write_seconds": round(time.perf_counter() - write_started, 3),
+        }
+        MatchingRun.objects.filter(pk=run.pk).update(
+            status=MatchingRun.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            apm_count=len(inputs.apms),
+            mentor_count=len(inputs.mentors),
+            matched_count=result.matched_count,
+            unmatched_count=len(result.unmatched),
+            total_score=round(result.total_score, 2),
+            optimal=result.optimal,
+            stats=stats,
+        )
+    run.refresh_from_db()
+    return run
+
+
+# --- Approval --------------------------------------------------------------------------
+
+
+def _lock_pair(apm_id: int, mentor_id: int):
+    """Lock both enrollments in id order, so concurrent approvals queue instead of deadlock."""
+    locked = {
+        e.pk: e
+        for e in Enrollment.objects.select_for_update()
+        .select_related("user", "cohort")
+        .filter(pk__in=[apm_id, mentor_id])
+        .order_by("pk")
+    }
+    return locked[apm_id], locked[mentor_id]
+
+
+def _check_capacity_and_availability(apm: Enrollment, mentor: Enrollment) -> None:
+    current = (
+        Match.objects.filter(apm=apm, status=Match.Status.ACTIVE)
+        .select_related("mentor__user")
+        .first()
+    )
+    if current:
+        raise ValidationError(
+            APM_ALREADY_MATCHED,
+            code="apm_matched",
+            params={"apm": apm.user.display_name, "mentor": current.mentor.user.display_name},
+        )
+    taken = Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
+    if taken >= (mentor.capacity or 0):
+        raise ValidationError(
+            MENTOR_AT_CAPACITY,
+            code="mentor_full",
+            params={"mentor": mentor.user.display_name, "capacity": mentor.capacity or 0},
+        )
+
+
+def _broken_rules(apm: Enrollment, mentor: Enrollment) -> list[tuple[str, str]]:
+    apm_record, mentor_record = selectors.pair_records(apm=apm, mentor=mentor)
+    banned = selectors.banned_pairs_for(apm=apm, mentor=mentor)
+    return engine.broken_rules(apm_record, mentor_record, banned_pairs=banned)
+
+
+def _create_match(*, apm, mentor, acting_user, score, reasons, proposal=None, override=""):
+    from matching.emails import match_introduction_queue
+
+    match = Match.objects.create(
+        cohort_id=apm.cohort_id,
+        apm=apm,
+        mentor=mentor,
+        proposal=proposal,
+        score=score,
+        reasons=reasons,
+        approved_by=acting_user,
+        override_reason=override,
+    )
+    # Written in this transaction: if the approval rolls back, so does the email.
+    match_introduction_queue(match=match)
+    return match
+
+
+@transaction.atomic
+def proposal_approve(*, proposal: Proposal, acting_user: User | None) -> Match:
+    """Approve a proposed pair and create the match.
+
+    Race-safe: the proposal and both enrollments are locked (select_for_update) before
+    the capacity and one-active-match checks; the partial unique index on active
+    matches is the backstop on databases without row locks.
+    """
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != Proposal.Status.PROPOSED:
+        raise ValidationError(
+            PROPOSAL_NOT_OPEN, code="not_open", params={"status": proposal.get_status_display()}
+        )
+    apm, mentor = _lock_pair(proposal.apm_id, proposal.mentor_id)
+    _check_capacity_and_availability(apm, mentor)
+    # Profiles may have changed since the run (a new manager): check the rules again.
+    broken = _broken_rules(apm, mentor)
+    broken = [(code, message) for code, message in broken if code != "no_capacity"]
+    if broken:
+        raise ValidationError(
+            PROPOSAL_RULE_BROKEN,
+            code="rule_broken",
+            params={"rules": "; ".join(message for _, message in broken)},
+        )
+    try:
+        with transaction.atomic():
+            match = _create_match(
+                apm=apm,
+                mentor=mentor,
+                acting_user=acting_user,
+                score=proposal.score,
+                reasons=proposal.reasons,
+                proposal=proposal,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            APM_ALREADY_MATCHED,
+            code="apm_matched",
+            params={"apm": apm.user.display_name, "mentor": "another mentor"},
+        ) from None
+    proposal.status = Proposal.Status.APPROVED
+    proposal.decided_by = acting_user
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action="matching.proposal_approved",
+        target=match,
+        summary=f"Approved {apm.user} with {mentor.user} ({proposal.score:.0f})",
+        proposal=proposal.pk,
+    )
+    return match
+
+
+@transaction.atomic
+def proposal_reject(*, proposal: Proposal, acting_user: User | None) -> Proposal:
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("apm__user", "mentor__user")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != Proposal.Status.PROPOSED:
+        raise ValidationError(
+            PROPOSAL_NOT_OPEN, code="not_open", params={"status": proposal.get_status_display()}
+        )
+    proposal.status = Proposal.Status.REJECTED
+    proposal.decided_by = acting_user
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action="matching.proposal_rejected",
+        target=proposal,
+        summary=f"Rejected {proposal.apm.user} with {proposal.mentor.user}",
+    )
+    return proposal
+
+
+def hand_match_preview(*, apm: Enrollment, mentor: Enrollment) -> dict:
+    """Score, reasons and broken rules for a pair the committee is considering."""
+    _validate_pair_roles(apm, mentor)
+    apm_record, mentor_record = selectors.pair_records(apm=apm, mentor=mentor)
+    banned = selectors.banned_pairs_for(apm=apm, mentor=mentor)
+    from toolkit.models import Category
+
+    names = dict(Category.objects.values_list("id", "name"))
+    proposal = engine.score_pair(apm_record, mentor_record, category_names=names)
+    broken = engine.broken_rules(apm_record, mentor_record, banned_pairs=banned)
+    return {
+        "score": proposal.score,
+        "reasons": proposal.reasons,
+        "broken_rules": broken,
+        "blocked": any(code in NEVER_OVERRIDDEN for code, _ in broken),
+    }
+
+
+def _validate_pair_roles(apm: Enrollment, mentor: Enrollment) -> None:
+    if apm.role != Role.APM or mentor.role != Role.MENTOR:
+        raise ValidationError(WRONG_ROLES, code="wrong_roles")
+    if apm.cohort_id != mentor.cohort_id:
+        raise ValidationError(NOT_SAME_COHORT, code="not_same_cohort")
+
+
+@transaction.atomic
+def match_create_by_hand(
+    *, apm: Enrollment, mentor: Enrollment, acting_user: User, override_reason: str = ""
+) -> Match:
+    """Match a pair the engine could not place. The manager rule is never overridden;
+    other rules (same team, banned pair, capacity) may be, with a reason that is audited.
+    """
+    _validate_pair_roles(apm, mentor)
+    apm, mentor = _lock_pair(apm.pk, mentor.pk)
+    preview = hand_match_preview(apm=apm, mentor=mentor)
+    broken = preview["broken_rules"]
+    for code, message in broken:
+        if code in NEVER_OVERRIDDEN:
+            raise ValidationError(RULE_NEVER_OVERRIDDEN, code="never", params={"rule": message})
+    override_reason = override_reason.strip()
+    if broken and not override_reason:
+        raise ValidationError(
+            OVERRIDE_REASON_REQUIRED,
+            code="override_reason",
+            params={"rules": "; ".join(message for _, message in broken)},
+        )
+    current = (
+        Match.objects.filter(apm=apm, status=Match.Status.ACTIVE)
+        .select_related("mentor__user")
+        .first()
+    )
+    if current:
+        raise ValidationError(
+            APM_ALREADY_MATCHED,
+            code="apm_matched",
+            params={"apm": apm.user.display_name, "mentor": current.mentor.user.display_name},
+        )
+    if not any(code == "no_capacity" for code, _ in broken):
+        _check_capacity_and_availability(apm, mentor)
+    match = _create_match(
+        apm=apm,
+        mentor=mentor,
+        acting_user=acting_user,
+        score=preview["score"],
+        reasons=preview["reasons"],
+        override=override_reason,
+    )
+    # Any open proposal for this APM is now moot.
+    Proposal.objects.filter(apm=apm, status=Proposal.Status.PROPOSED).update(
+        status=Proposal.Status.SUPERSEDED
+    )
+    audit_record(
+        actor=acting_user,
+        action="matching.hand_match",
+        target=match,
+        summary=f"Hand-matched {apm.user} with {mentor.user}",
+        overridden_rules=[code for code, _ in broken],
+        override_reason=override_reason,
+    )
+    return match
+
+
+# --- Rematch ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rematch_request_create(*, match: Match, requested_by: User, reason: str) -> RematchRequest:
+    match = Match.objects.select_for_update().get(pk=match.pk)
+    if match.status != Match.Status.ACTIVE:
+        raise ValidationError(MATCH_NOT_ACTIVE, code="not_active")
+    if RematchRequest.objects.filter(match=match, status=RematchRequest.Status.OPEN).exists():
+        raise ValidationError(REMATCH_ALREADY_OPEN, code="already_open")
+    return RematchRequest.objects.create(match=match, requested_by=requested_by, reason=reason)
+
+
+@transaction.atomic
+def match_end(*, match: Match, acting_user: User | None, reason: str, ban: bool = True) -> Match:
+    """End a match; the pair is banned from future proposals and the APM is matched again."""
+    match = (
+        Match.objects.select_for_update()
+        .select_related("apm__user", "mentor__user")
+        .get(pk=match.pk)
+    )
+    if match.status != Match.Status.ACTIVE:
+        raise ValidationError(MATCH_NOT_ACTIVE, code="not_active")
+    match.status = Match.Status.ENDED
+    match.ended_at = timezone.now()
+    match.end_reason = reason[:200]
+    match.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
+    if ban:
+        BannedPair.objects.get_or_create(
+            apm_user=match.apm.user,
+            mentor_user=match.mentor.user,
+            defaults={"reason": reason[:200], "created_by": acting_user},
+        )
+    audit_record(
+        actor=acting_user,
+        action="matching.match_ended",
+        target=match,
+        summary=f"Ended the match of {match.apm.user} with {match.mentor.user}",
+        banned=ban,
+    )
+    return match
+
+
+@transaction.atomic
+def rematch_request_resolve(*, request: RematchRequest, acting_user: User) -> RematchRequest:
+    request = RematchRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RematchRequest.Status.OPEN:
+        raise ValidationError(REMATCH_NOT_OPEN, code="not_open")
+    match_end(match=request.match, acting_user=acting_user, reason="No-fault rematch")
+    request.status = RematchRequest.Status.RESOLVED
+    request.resolved_by = acting_user
+    request.resolved_at = timezone.now()
+    request.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+    return request
+
+
+def cohort_match_summary(*, cohort: Cohort) -> dict:
+    """How many APMs are matched: the program's goal is all of them."""
+    apms = Enrollment.objects.filter(
+        cohort=cohort, role=Role.APM, status=Enrollment.Status.SUBMITTED
+    )
+    matched = apms.filter(
+        Q(apm_matches__status=Match.Status.ACTIVE) | Q(apm_matches__status=Match.Status.GRADUATED)
+    ).distinct()
+    return {"apms": apms.count(), "matched": matched.count()}

@@ -1,0 +1,402 @@
+"""The APM journey of a cohort, for the committee: a funnel and where people stall.
+
+Seven steps, each with the day a person reached it:
+
+    intake submitted   the enrollment's submission
+    matched            the creation of their active or graduated match
+    first meeting      the earliest meeting logged in that match
+    survey answered    the completion of a survey invitation (when surveys exist)
+    promoted           the date of a confirmed promotion
+    graduated          the opening of their graduation guide
+    became a mentor    full circle on the guide, or a mentor intake in a later cohort
+
+Steps are counted each on its own (a promoted APM who skipped the survey still counts
+as promoted), so every count can be checked against the table of people. All dates
+come from one query for the cohort's APMs (plus one for survey answers): the page costs
+the same number of queries whatever the cohort's size.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from mentorship.graduation import next_mentor_cohort
+from mentorship.models import Cohort, Enrollment, Meeting, Promotion, Role
+
+INTAKE = "intake"
+MATCHED = "matched"
+FIRST_MEETING = "first_meeting"
+SURVEY = "survey"
+PROMOTED = "promoted"
+GRADUATED = "graduated"
+MENTOR = "mentor"
+
+STEP_CODES = (INTAKE, MATCHED, FIRST_MEETING, SURVEY, PROMOTED, GRADUATED, MENTOR)
+STEP_LABELS = {
+    INTAKE: "Intake submitted",
+    MATCHED: "Matched",
+    FIRST_MEETING: "First meeting logged",
+    SURVEY: "Survey answered",
+    PROMOTED: "Promoted",
+    GRADUATED: "Graduated",
+    MENTOR: "Became a mentor",
+}
+STEP_DEFINITIONS = {
+    INTAKE: "APMs of this cohort whose intake is submitted (not withdrawn). "
+    "Date: when they submitted it.",
+    MATCHED: "APMs with an active or graduated match. Date: when that match was approved.",
+    FIRST_MEETING: "APMs whose active or graduated match has a meeting logged. "
+    "Date: the earliest meeting.",
+    SURVEY: "APMs who completed a survey invitation of this cohort. Date: when they answered.",
+    PROMOTED: "APMs with a confirmed promotion recorded in this cohort (or in no cohort). "
+    "Date: the promotion date.",
+    GRADUATED: "APMs the committee graduated. Date: when they graduated.",
+    MENTOR: "Graduates who submitted a mentor intake from their guide, or who enrolled as "
+    "a mentor in a later cohort. Date: that intake.",
+}
+# What the committee can do for someone stalled at a step (shown when a reminder won't do).
+WHAT_TO_DO = {
+    INTAKE: "match them by hand from the matches admin.",
+    MATCHED: "remind them to book a meeting, or rematch them.",
+    FIRST_MEETING: "record their promotion when it happens.",
+    SURVEY: "record their promotion when it happens.",
+    PROMOTED: "graduate them from the matches admin.",
+    GRADUATED: "invite them to the mentor intake.",
+    MENTOR: "they have come full circle; there is nothing left to do.",
+}
+DEFAULT_STALLED_DAYS = 21
+SURVEYS_NOT_SET_UP = "Surveys are not set up yet, so no answers are counted."
+
+
+def _as_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _percent(part: int, whole: int) -> int | None:
+    """Whole percent, halves rounded up (so 1 of 8 is 13%, as on a calculator)."""
+    if not whole:
+        return None
+    return (200 * part + whole) // (2 * whole)
+
+
+@dataclass
+class Action:
+    label: str
+    url: str
+    post: bool = False
+
+
+@dataclass
+class PersonJourney:
+    enrollment_id: int
+    user_id: int
+    name: str
+    email: str
+    title: str
+    mentor_name: str
+    dates: dict[str, date | None]
+    surveys_available: bool
+    today: date
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def furthest(self) -> str:
+        return next(code for code in reversed(STEP_CODES) if self.dates[code] is not None)
+
+    @property
+    def furthest_label(self) -> str:
+        return STEP_LABELS[self.furthest]
+
+    @property
+    def reached_on(self) -> date:
+        return self.dates[self.furthest]
+
+    @property
+    def days_waiting(self) -> int:
+        return (self.today - self.reached_on).days
+
+    def dates_in_order(self) -> list[date | None]:
+        return [self.dates[code] for code in STEP_CODES]
+
+
+@dataclass
+class StepFigure:
+    code: str
+    label: str
+    definition: str
+    count: int
+    share: int | None
+    median_days: float | None
+    measured: int
+    available: bool = True
+    stalled: list[PersonJourney] = field(default_factory=list)
+
+    @property
+    def median_display(self) -> str:
+        if self.median_days is None:
+            return "—"
+        return f"{self.median_days:g}"
+
+
+@dataclass
+class Funnel:
+    cohort: Cohort
+    days: int
+    today: date
+    steps: list[StepFigure]
+    people: list[PersonJourney]
+    surveys_available: bool
+    mentor_cohort: Cohort | None
+
+    @property
+    def intake_count(self) -> int:
+        return self.steps[0].count
+
+    @property
+    def stalled_count(self) -> int:
+        return sum(len(step.stalled) for step in self.steps)
+
+
+# --- Reading the dates -----------------------------------------------------------------
+
+
+def _apm_rows(enrollments):
+    """One row per APM enrollment with the date of each step (subqueries, no GROUP BY)."""
+    from matching.models import Match
+
+    live = [Match.Status.ACTIVE, Match.Status.GRADUATED]
+    pair = Match.objects.filter(apm=OuterRef("pk"), status__in=live)
+    first_meeting = Meeting.objects.filter(
+        match__apm=OuterRef("pk"), match__status__in=live
+    ).order_by("occurred_on")
+    promotion = (
+        Promotion.objects.filter(user=OuterRef("user"), status=Promotion.Status.CONFIRMED)
+        .filter(Q(cohort=OuterRef("cohort")) | Q(cohort__isnull=True))
+        .order_by("promoted_on")
+    )
+    later_mentor = (
+        Enrollment.objects.filter(
+            user=OuterRef("user"),
+            role=Role.MENTOR,
+            status=Enrollment.Status.SUBMITTED,
+            cohort__program_starts_on__gt=OuterRef("cohort__program_starts_on"),
+        )
+        .annotate(on=Coalesce("submitted_at", "created_at"))
+        .order_by("on")
+    )
+    return (
+        enrollments.annotate(
+            matched_at=Subquery(pair.order_by("created_at").values("created_at")[:1]),
+            mentor_name=Subquery(
+                pair.filter(status=Match.Status.ACTIVE).values("mentor__user__full_name")[:1]
+            ),
+            first_meeting_on=Subquery(first_meeting.values("occurred_on")[:1]),
+            promoted_on=Subquery(promotion.values("promoted_on")[:1]),
+            later_mentor_at=Subquery(later_mentor.values("on")[:1]),
+        )
+        .values(
+            "id", "user_id", "user__full_name", "user__email", "user__profile__title",
+            "submitted_at", "created_at", "matched_at", "mentor_name", "first_meeting_on",
+            "promoted_on", "later_mentor_at", "graduation_guide__created_at",
+            "graduation_guide__full_circle_at",
+        )
+        .order_by("user__full_name", "user__email", "id")
+    )  # fmt: skip
+
+
+def survey_answers(*, cohort: Cohort, user_ids=None) -> dict[int, date] | None:
+    """Person id → day the APM answered a survey of the cohort; None without surveys.
+
+    Surveys belong to another app that may not be there yet: an invitation with a
+    ``completed_on`` counts as an answer, matched to the cohort through its enrollment,
+    or through its survey's cohort. One query (in a savepoint, so that a surveys table
+    not yet migrated reads as "not set up" instead of breaking the request).
+    """
+    try:
+        invitation = apps.get_model("surveys", "Invitation")
+        names = {f.name for f in invitation._meta.get_fields()}
+        answered = invitation.objects.filter(completed_on__isnull=False)
+        if "enrollment" in names:
+            answered = answered.filter(enrollment__cohort=cohort, enrollment__role=Role.APM)
+            person = "enrollment__user_id"
+        elif "user" in names and "survey" in names:
+            answered = answered.filter(survey__cohort=cohort)
+            if "role" in names:
+                answered = answered.filter(role=Role.APM)
+            person = "user_id"
+        else:
+            return None
+        if user_ids is not None:
+            answered = answered.filter(**{f"{person}__in": user_ids})
+        with transaction.atomic():
+            rows = list(answered.values_list(person, "completed_on"))
+    except (LookupError, FieldDoesNotExist, FieldError, DatabaseError):
+        return None
+    answers: dict[int, date] = {}
+    for user_id, completed_on in rows:
+        day = _as_date(completed_on)
+        if user_id not in answers or day < answers[user_id]:
+            answers[user_id] = day
+    return answers
+
+
+def _person(row, answers: dict[int, date] | None, today: date) -> PersonJourney:
+    graduated = _as_date(row["graduation_guide__created_at"])
+    mentor_days = [
+        _as_date(row["graduation_guide__full_circle_at"]),
+        _as_date(row["later_mentor_at"]),
+    ]
+    mentor_days = [day for day in mentor_days if day is not None]
+    dates = {
+        INTAKE: _as_date(row["submitted_at"] or row["created_at"]),
+        MATCHED: _as_date(row["matched_at"]),
+        FIRST_MEETING: row["first_meeting_on"],
+        SURVEY: (answers or {}).get(row["user_id"]),
+        PROMOTED: row["promoted_on"],
+        GRADUATED: graduated,
+        # A mentor intake before graduating is not "coming back": it needs a graduation.
+        MENTOR: min(mentor_days) if graduated and mentor_days else None,
+    }
+    return PersonJourney(
+        enrollment_id=row["id"],
+        user_id=row["user_id"],
+        name=row["user__full_name"] or row["user__email"],
+        email=row["user__email"],
+        title=row["user__profile__title"] or "",
+        mentor_name=row["mentor_name"] or "",
+        dates=dates,
+        surveys_available=answers is not None,
+        today=today,
+    )
+
+
+def _apm_enrollments(cohort: Cohort):
+    return Enrollment.objects.filter(
+        cohort=cohort, role=Role.APM, status=Enrollment.Status.SUBMITTED
+    )
+
+
+def person_journey(*, apm_enrollment: Enrollment) -> PersonJourney:
+    """One APM's journey (for the committee's reminder): two or three queries."""
+    cohort = apm_enrollment.cohort
+    answers = survey_answers(cohort=cohort, user_ids=[apm_enrollment.user_id])
+    row = _apm_rows(Enrollment.objects.filter(pk=apm_enrollment.pk)).get()
+    return _person(row, answers, timezone.localdate())
+
+
+# --- The funnel ------------------------------------------------------------------------
+
+
+def _median_days(people: list[PersonJourney], index: int) -> tuple[float | None, int]:
+    """Median days from the nearest earlier step each person reached to step ``index``.
+
+    Steps reached out of order (promoted before the survey) count as 0 days.
+    """
+    code = STEP_CODES[index]
+    gaps = []
+    for person in people:
+        reached = person.dates[code]
+        if reached is None:
+            continue
+        before = next(
+            person.dates[STEP_CODES[j]]
+            for j in range(index - 1, -1, -1)
+            if person.dates[STEP_CODES[j]] is not None
+        )
+        gaps.append(max(0, (reached - before).days))
+    if not gaps:
+        return None, 0
+    return float(statistics.median(gaps)), len(gaps)
+
+
+def _actions(person: PersonJourney, mentor_cohort: Cohort | None) -> list[Action]:
+    remind = Action("Remind", reverse("journey_remind", args=[person.enrollment_id]), post=True)
+    matches = reverse("admin:matching_match_changelist") + "?" + urlencode({"q": person.email})
+    promotion = (
+        reverse("admin:mentorship_promotion_add")
+        + "?"
+        + urlencode({"user": person.user_id, "from_title": person.title})
+    )
+    step = person.furthest
+    if step == INTAKE:
+        add = reverse("admin:matching_match_add") + "?" + urlencode({"apm": person.enrollment_id})
+        return [Action("Hand-match", add)]
+    if step == MATCHED:
+        return [remind, Action("Rematch", matches)]
+    if step == FIRST_MEETING:
+        return ([remind] if person.surveys_available else []) + [
+            Action("Record a promotion", promotion)
+        ]
+    if step == SURVEY:
+        return [Action("Record a promotion", promotion)]
+    if step == PROMOTED:
+        return [Action("Graduate", matches)]
+    if step == GRADUATED and mentor_cohort is not None:
+        return [remind]
+    return []
+
+
+def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel:
+    """The cohort's funnel: counts, shares of intake, median days, and who has stalled.
+
+    A person is stalled at the furthest step they reached when more than ``days`` days
+    have passed since; people who became mentors have finished and never stall.
+    """
+    today = timezone.localdate()
+    answers = survey_answers(cohort=cohort)
+    people = [_person(row, answers, today) for row in _apm_rows(_apm_enrollments(cohort))]
+    mentor_cohort = next_mentor_cohort(after=cohort)
+    total = len(people)
+    steps = []
+    for index, code in enumerate(STEP_CODES):
+        reached = [person for person in people if person.dates[code] is not None]
+        median, measured = _median_days(people, index) if index else (None, 0)
+        step = StepFigure(
+            code=code,
+            label=STEP_LABELS[code],
+            definition=STEP_DEFINITIONS[code],
+            count=len(reached),
+            share=_percent(len(reached), total),
+            median_days=median,
+            measured=measured,
+            available=code != SURVEY or answers is not None,
+        )
+        if code != MENTOR:
+            step.stalled = [
+                person
+                for person in people
+                if person.furthest == code and person.days_waiting > days
+            ]
+            step.stalled.sort(key=lambda person: (-person.days_waiting, person.name))
+        steps.append(step)
+    for person in people:
+        person.actions = _actions(person, mentor_cohort)
+    return Funnel(
+        cohort=cohort,
+        days=days,
+        today=today,
+        steps=steps,
+        people=people,
+        surveys_available=answers is not None,
+        mentor_cohort=mentor_cohort,
+    )
+
+
+def journey_cohorts():
+    """Cohorts the funnel can show: all but drafts, newest first."""
+    return Cohort.objects.exclude(status=Cohort.Status.DRAFT).order_by(
+        "-program_starts_on", "name"
+    )

@@ -1,0 +1,254 @@
+"""The committee's survey admin: build surveys (questions inline), send, close, read results.
+
+Sending and closing go through surveys.services. Responses and answers are not in the
+admin at all: the committee reads them as results, where the privacy rules apply.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from surveys import services
+from surveys.forms import FromTemplateForm, SurveyAdminForm
+from surveys.models import Invitation, Question, Survey
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["position", "text", "kind", "required", "options", "measures",
+              "only_for_promoted", "help_text"]  # fmt: skip
+    extra = 0
+    ordering = ["position", "id"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "options":
+            field.widget.attrs.update(rows=3, cols=28)
+        if db_field.name in ("text", "help_text"):
+            field.widget.attrs.update(size=40)
+        return field
+
+    # Once sent, the questions are what people answered: they cannot change.
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.is_template or obj.status == Survey.Status.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("surveys", "Surveys"), ("templates", "Templates")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "surveys":
+            return queryset.filter(is_template=False)
+        if self.value() == "templates":
+            return queryset.filter(is_template=True)
+        return queryset
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    form = SurveyAdminForm
+    list_display = ["title", "cohort", "audience", "is_anonymous", "state", "opens_at",
+                    "closes_at", "answered", "results_link"]  # fmt: skip
+    list_filter = [KindFilter, "status", "audience", "is_anonymous", "cohort"]
+    list_select_related = ["cohort"]
+    search_fields = ["title", "cohort__name"]
+    inlines = [QuestionInline]
+    actions = ["send_selected", "close_selected"]
+    change_list_template = "admin/surveys/survey/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                invited_count=Count("invitations", distinct=True),
+                answered_count=Count(
+                    "invitations", filter=Q(invitations__completed_on__isnull=False), distinct=True
+                ),
+            )
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # A closed survey's results are final: it can be read, never reopened.
+        if obj is not None and obj.has_closed():
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_template:
+            return ["title", "intro", "audience", "is_anonymous", "start_link"]
+        return ["cohort", "title", "intro", "audience", "is_anonymous", "opens_at", "closes_at",
+                "state", "created_from", "results_link"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["state", "created_from", "results_link", "start_link"]
+        if obj is None or obj.is_template or obj.status == Survey.Status.DRAFT:
+            return readonly
+        # Sent: who is asked and how answers are stored are settled.
+        readonly += ["cohort", "audience", "is_anonymous"]
+        now = timezone.now()
+        if obj.opens_at <= now:
+            readonly.append("opens_at")
+        if obj.has_closed(now):
+            readonly += ["title", "intro", "closes_at"]
+        return readonly
+
+    @admin.display(description="State")
+    def state(self, survey):
+        return survey.state_label()
+
+    @admin.display(description="Answered")
+    def answered(self, survey):
+        if survey.is_template:
+            return "—"
+        return f"{survey.answered_count} of {survey.invited_count}"
+
+    @admin.display(description="Results")
+    def results_link(self, survey):
+        if survey.pk is None:
+            return "—"
+        if survey.is_template:
+            url = reverse("admin:surveys_survey_start", args=[survey.pk])
+            return format_html('<a href="{}">Start a survey from this template</a>', url)
+        url = reverse("surveys:results", args=[survey.pk])
+        return format_html('<a href="{}">Results</a>', url)
+
+    @admin.display(description="Use")
+    def start_link(self, survey):
+        if survey.pk is None:
+            return "—"
+        url = reverse("admin:surveys_survey_start", args=[survey.pk])
+        return format_html('<a href="{}">Start a survey for a cohort from this template</a>', url)
+
+    def _each(self, request, queryset, service, verb):
+        done, errors = 0, []
+        for survey in queryset:
+            try:
+                service(survey=survey, acting_user=request.user)
+                done += 1
+            except ValidationError as error:
+                errors.append(" ".join(error.messages))
+        if done:
+            messages.success(request, f"{verb} {done} survey{'s' if done != 1 else ''}.")
+        for error in errors:
+            messages.error(request, error)
+
+    @admin.action(
+        description="Send selected surveys (invites everyone in the audience when it opens)"
+    )
+    def send_selected(self, request, queryset):
+        self._each(request, queryset, services.survey_open, "Sent")
+
+    @admin.action(description="Close selected surveys now (results become final)")
+    def close_selected(self, request, queryset):
+        self._each(request, queryset, services.survey_close, "Closed")
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:template_id>/start/",
+                self.admin_site.admin_view(self.start_view),
+                name="surveys_survey_start",
+            ),
+            *super().get_urls(),
+        ]
+
+    def start_view(self, request, template_id):
+        """Start a survey for a cohort from a template: a copy the committee then edits."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        template = get_object_or_404(Survey, pk=template_id, is_template=True)
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        initial = {"title": template.title, "opens_at": now, "closes_at": now + timedelta(days=14)}
+        form = FromTemplateForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                survey = services.survey_create_from_template(
+                    template=template, acting_user=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"“{survey.title}” is ready as a draft. Check the questions, then send it "
+                    "from the survey list.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:surveys_survey_change", args=[survey.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Start a survey from “{template.title}”",
+            "form": form,
+            "template": template,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/surveys/survey/start.html", context)
+
+
+class AnsweredFilter(admin.SimpleListFilter):
+    title = "answered"
+    parameter_name = "answered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Answered"), ("no", "Not yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(completed_on=None)
+        if self.value() == "no":
+            return queryset.filter(completed_on=None)
+        return queryset
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Who was asked and whether they answered (never what they answered, nor drafts)."""
+
+    list_display = ["person", "survey", "role", "business_unit", "invited_email_sent_at",
+                    "reminder_count", "has_answered"]  # fmt: skip
+    list_filter = [AnsweredFilter, "role", "survey__cohort", "survey"]
+    list_select_related = ["user", "survey", "business_unit"]
+    search_fields = ["user__full_name", "user__email", "survey__title"]
+    fields = ["survey", "user", "role", "business_unit", "created_at", "invited_email_sent_at",
+              "reminder_count", "last_reminded_at", "has_answered"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Person", ordering="user__full_name")
+    def person(self, invitation):
+        return invitation.user.display_name
+
+    @admin.display(description="Answered", boolean=True)
+    def has_answered(self, invitation):
+        return invitation.completed_on is not None

@@ -1,0 +1,152 @@
+"""The engine's building blocks: exact vectorised scores, candidate bounds, certificate."""
+
+import random
+
+import numpy as np
+import pytest
+
+from matching.engine import ApmRecord, MentorRecord, Weights, broken_rules
+from matching.engine.cohort import NO_BOUND, Cohort
+from matching.engine.records import PART_NAMES
+from matching.engine.scoring import pair_units, weight_units
+from matching.engine.solver import assign, mentor_prices, select_candidates
+from matching.engine.synthetic import synthetic_cohort
+
+
+def all_scores(cohort):
+    """Floor of the block scores for every APM x mentor (exact units, -inf if forbidden)."""
+    n, block = cohort.n_apms, cohort.block_rows()
+    return np.vstack(
+        [
+            np.floor(cohort.scores(np.arange(r0, min(n, r0 + block)))).astype(float)
+            for r0 in range(0, n, block)
+        ]
+    )
+
+
+def wide_cohort(seed, n_categories, weights):
+    """Many categories with huge ids, long interest lists, unusual weights."""
+    rng = random.Random(seed)
+    ids = [10**12 + 7 * i for i in range(n_categories)]
+    apms = [
+        ApmRecord(
+            id=i,
+            person_id=i,
+            business_unit=rng.choice([None, 1, 2]),
+            team=rng.choice([None, 5, 6]),
+            manager_chain=frozenset(rng.sample(range(100, 110), 1)),
+            utc_offset_minutes=rng.choice([-600, -300, 0, 345, 840]),
+            interests=frozenset(rng.sample(ids, rng.randint(0, min(90, n_categories)))),
+            career_track=rng.choice(["people_manager", "individual_contributor", "undecided"]),
+            prefers_other_unit=rng.random() < 0.5,
+            agencies=frozenset(rng.sample(["VA", "CMS", "IRS", "GSA"], rng.randint(0, 3))),
+            domains=frozenset(rng.sample(["tax", "health", "benefits"], rng.randint(0, 2))),
+        )
+        for i in range(60)
+    ]
+    mentors = [
+        MentorRecord(
+            id=1000 + j,
+            person_id=100 + j,
+            business_unit=rng.choice([None, 1, 2]),
+            team=rng.choice([None, 5, 6]),
+            utc_offset_minutes=rng.choice([-600, -300, 0, 345, 840]),
+            topics=frozenset(rng.sample(ids, rng.randint(0, n_categories))),
+            career_track=rng.choice(["people_manager", "individual_contributor", "undecided"]),
+            capacity=rng.randint(1, 3),
+            agencies=frozenset(rng.sample(["VA", "CMS", "IRS", "GSA"], rng.randint(0, 3))),
+            domains=frozenset(rng.sample(["tax", "health", "benefits"], rng.randint(0, 2))),
+        )
+        for j in range(40)
+    ]
+    bans = {(a.id, m.id) for a in apms[:10] for m in mentors[:3]}
+    return apms, mentors, bans, weights
+
+
+@pytest.mark.parametrize(
+    ("n_categories", "weights"),
+    [
+        (20, Weights()),
+        (150, Weights()),  # several 64-bit words per mask
+        (150, Weights(1000, 3.3, 999.9, 0.1, 777)),  # float64 path for interests
+        (5, Weights(33.3, 7, 12.5, 9.9, 4)),
+    ],
+)
+def test_block_scores_are_exact_and_forbid_exactly_the_broken_rules(n_categories, weights):
+    apms, mentors, bans, weights = wide_cohort(n_categories, n_categories, weights)
+    units = weight_units(weights)
+    cohort = Cohort(apms, mentors, units, bans)
+    scores = all_scores(cohort)
+    for i, a in enumerate(cohort.apms):
+        for j, m in enumerate(cohort.mentors):
+            if broken_rules(a, m, banned_pairs=bans):
+                assert scores[i, j] == -np.inf
+            else:
+                assert scores[i, j] == sum(pair_units(a, m, units).values())
+    rows, cols = np.nonzero(np.isfinite(scores))
+    parts = cohort.edge_parts(rows, cols)
+    for (i, j), row_parts in zip(zip(rows, cols, strict=True), parts.tolist(), strict=True):
+        expected = pair_units(cohort.apms[i], cohort.mentors[j], units)
+        assert dict(zip(PART_NAMES, row_parts, strict=True)) == expected
+
+
+def test_candidates_are_the_best_and_the_bound_covers_every_mentor_left_out():
+    apms, mentors = synthetic_cohort(200, 150, seed=21)
+    cohort = Cohort(apms, mentors, weight_units(Weights()))
+    scores = all_scores(cohort)
+    k = 5
+    rows, cols, units, bound = select_candidates(cohort, k)
+    assert (units == scores[rows, cols]).all()
+    chosen = np.zeros_like(scores, dtype=bool)
+    chosen[rows, cols] = True
+    for i in range(cohort.n_apms):
+        left_out = scores[i][np.isfinite(scores[i]) & ~chosen[i]]
+        if len(left_out):
+            assert bound[i] >= left_out.max()
+            assert chosen[i].sum() >= k
+            # Nothing left out beats the APM's own k-th best candidate.
+            own = np.sort(scores[i][chosen[i] & np.isfinite(scores[i])])[::-1]
+            assert left_out.max() <= own[k - 1]
+        else:
+            assert bound[i] == NO_BOUND or bound[i] >= 0
+
+
+def test_every_mentor_with_room_gets_candidates_from_their_side():
+    apms, mentors = synthetic_cohort(300, 100, seed=22, capacity=3)
+    cohort = Cohort(apms, mentors, weight_units(Weights()))
+    _, cols, _, _ = select_candidates(cohort, 1)
+    assert (np.bincount(cols, minlength=cohort.n_mentors) >= 1).all()
+
+
+def test_the_certificate_accepts_the_optimum_and_rejects_a_worse_assignment():
+    apms, mentors = synthetic_cohort(120, 60, seed=23)
+    cohort = Cohort(apms, mentors, weight_units(Weights()))
+    rows, cols, units, _ = select_candidates(cohort, 8)
+    big = cohort.n_apms * cohort.max_units() + 1
+    sigma = assign(cohort.n_apms, cohort.capacity, rows, cols, units, big, cohort.max_units())
+    prices = mentor_prices(cohort.capacity, rows, cols, units, sigma, big)
+    assert prices is not None
+    # Dual feasible on every candidate pair, and free slots cost nothing.
+    held = np.zeros(cohort.n_apms, dtype=np.int64)
+    hit = sigma[rows] == cols
+    held[rows[hit]] = big + units[hit]
+    u = held - np.where(sigma >= 0, prices[np.maximum(sigma, 0)], 0)
+    assert (u[rows] + prices[cols] >= big + units).all()
+    load = np.bincount(sigma[sigma >= 0], minlength=cohort.n_mentors)
+    assert (prices[load < cohort.capacity] == 0).all()
+
+    # Swap two APMs whose swap loses points: no prices can certify that.
+    worse = sigma.copy()
+    pair = dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), units.tolist(), strict=True))
+    for a in range(cohort.n_apms):
+        for b in range(a + 1, cohort.n_apms):
+            ja, jb = sigma[a], sigma[b]
+            if ja >= 0 and jb >= 0 and (a, jb) in pair and (b, ja) in pair:
+                before = pair[(a, ja)] + pair[(b, jb)]
+                if pair[(a, jb)] + pair[(b, ja)] < before:
+                    worse[a], worse[b] = jb, ja
+                    break
+        if (worse != sigma).any():
+            break
+    assert (worse != sigma).any()
+    assert mentor_prices(cohort.capacity, rows, cols, units, worse, big) is None

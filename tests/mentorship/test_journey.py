@@ -1,0 +1,388 @@
+"""The committee's journey page, checked against figures worked out by hand.
+
+The cohort below has five APMs, each stopped at a different step (days before today):
+
+    person  intake  matched  first meeting  promoted  graduated  became a mentor
+    Ada       60       —          —             —         —            —
+    Ben       60      50          —             —         —            —
+    Cal       60      50         40             —         —            —
+    Dee       60      45         41            30         —            —
+    Eve       60      50         46            20        10            5
+"""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from matching import services as matching_services
+from matching.models import Match
+from mentorship import graduation, journey, services
+from mentorship.models import (
+    AuditLog,
+    Cohort,
+    Enrollment,
+    GraduationGuide,
+    Notification,
+    NotificationPreference,
+    Role,
+)
+from tests.factories import CohortFactory, EnrollmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("journey")
+
+
+def today():
+    return timezone.localdate()
+
+
+def at_noon(days_ago):
+    return timezone.make_aware(datetime.combine(today() - timedelta(days=days_ago), time(12)))
+
+
+def day(days_ago):
+    return today() - timedelta(days=days_ago)
+
+
+@pytest.fixture
+def people(cohort, committee, make_apm, make_mentor):
+    mentors = [make_mentor(capacity=3), make_mentor(capacity=3)]
+    made = {}
+    plan = {
+        "Ada": {},
+        "Ben": {"matched": 50},
+        "Cal": {"matched": 50, "met": 40},
+        "Dee": {"matched": 45, "met": 41, "promoted": 30},
+        "Eve": {"matched": 50, "met": 46, "promoted": 20, "graduated": 10, "mentor": 5},
+    }
+    for index, (name, steps) in enumerate(plan.items()):
+        apm = make_apm(user__full_name=f"{name} Apm", submitted_at=at_noon(60))
+        made[name] = apm
+        if "matched" not in steps:
+            continue
+        match = matching_services.match_create_by_hand(
+            apm=apm, mentor=mentors[index % 2], acting_user=committee
+        )
+        Match.objects.filter(pk=match.pk).update(created_at=at_noon(steps["matched"]))
+        if "met" in steps:
+            services.meeting_log(
+                match=match, logged_by=apm.user, occurred_on=day(steps["met"]),
+                duration_minutes=30, topics=[],
+            )  # fmt: skip
+        if "promoted" in steps:
+            graduation.promotion_record(
+                user=apm.user, from_title="APM", to_title="PM",
+                promoted_on=day(steps["promoted"]), acting_user=committee,
+            )  # fmt: skip
+        if "graduated" in steps:
+            graduation.apm_graduate(match=match, acting_user=committee)
+            GraduationGuide.objects.filter(apm_enrollment=apm).update(
+                created_at=at_noon(steps["graduated"]), full_circle_at=at_noon(steps["mentor"])
+            )
+    return made
+
+
+@pytest.fixture
+def committee_client(client, committee):
+    client.force_login(committee)
+    return client
+
+
+@pytest.fixture
+def no_surveys(monkeypatch):
+    """As if the surveys app were not installed (the registry is shared: only surveys go)."""
+    real = journey.apps.get_model
+
+    def get_model(app_label, model_name=None, require_ready=True):
+        if app_label.split(".")[0] == "surveys":
+            raise LookupError(f"No installed app with label '{app_label}'.")
+        return real(app_label, model_name, require_ready=require_ready)
+
+    monkeypatch.setattr(journey.apps, "get_model", get_model)
+
+
+def figures(funnel):
+    return {step.code: step for step in funnel.steps}
+
+
+class TestFunnelFigures:
+    def test_each_step_counts_the_people_who_reached_it_and_their_share_of_intake(
+        self, cohort, people, no_surveys
+    ):
+        steps = figures(journey.cohort_funnel(cohort=cohort))
+        counts = {code: (step.count, step.share) for code, step in steps.items()}
+        assert counts == {
+            "intake": (5, 100),
+            "matched": (4, 80),
+            "first_meeting": (3, 60),
+            "survey": (0, 0),
+            "promoted": (2, 40),
+            "graduated": (1, 20),
+            "mentor": (1, 20),
+        }
+
+    def test_median_days_run_from_the_nearest_earlier_step_each_person_reached(
+        self, cohort, people, no_surveys
+    ):
+        steps = figures(journey.cohort_funnel(cohort=cohort))
+        medians = {code: (step.median_days, step.measured) for code, step in steps.items()}
+        assert medians == {
+            "intake": (None, 0),
+            "matched": (10, 4),  # 10, 10, 15, 10
+            "first_meeting": (4, 3),  # 10, 4, 4
+            "survey": (None, 0),
+            "promoted": (18.5, 2),  # from the first meeting: 11 and 26
+            "graduated": (10, 1),
+            "mentor": (5, 1),
+        }
+
+    def test_people_stall_at_their_furthest_step_after_the_threshold(
+        self, cohort, people, no_surveys
+    ):
+        stalled = {
+            code: [p.name for p in step.stalled]
+            for code, step in figures(journey.cohort_funnel(cohort=cohort, days=21)).items()
+        }
+        assert stalled == {
+            "intake": ["Ada Apm"],
+            "matched": ["Ben Apm"],
+            "first_meeting": ["Cal Apm"],
+            "survey": [],
+            "promoted": ["Dee Apm"],
+            "graduated": [],
+            "mentor": [],
+        }
+        later = figures(journey.cohort_funnel(cohort=cohort, days=35))
+        assert [p.name for p in later["promoted"].stalled] == []
+        assert [p.name for p in later["first_meeting"].stalled] == ["Cal Apm"]
+
+    def test_each_stalled_person_gets_the_action_that_moves_them_on(
+        self, cohort, people, no_surveys
+    ):
+        funnel = journey.cohort_funnel(cohort=cohort)
+        actions = {
+            person.name.split()[0]: [(a.label, a.url, a.post) for a in person.actions]
+            for person in funnel.people
+        }
+        ada, ben, dee = people["Ada"], people["Ben"], people["Dee"]
+        hand_match = f"/admin/matching/match/add/?apm={ada.pk}"
+        assert actions["Ada"] == [("Hand-match", hand_match, False)]
+        assert actions["Ben"] == [
+            ("Remind", reverse("journey_remind", args=[ben.pk]), True),
+            ("Rematch", "/admin/matching/match/?" + urlencode({"q": ben.user.email}), False),
+        ]
+        # Without surveys there is nothing to remind Cal of; the committee records a promotion.
+        assert [a[0] for a in actions["Cal"]] == ["Record a promotion"]
+        assert actions["Dee"] == [
+            ("Graduate", "/admin/matching/match/?" + urlencode({"q": dee.user.email}), False)
+        ]
+        assert actions["Eve"] == []
+
+    def test_a_later_mentor_enrollment_counts_as_coming_back_only_after_graduating(
+        self, cohort, people, no_surveys
+    ):
+        starts = cohort.program_starts_on + timedelta(days=365)
+        later = CohortFactory(program_starts_on=starts, program_ends_on=starts + timedelta(300))
+        GraduationGuide.objects.update(full_circle_at=None)
+        steps = figures(journey.cohort_funnel(cohort=cohort))
+        assert steps["mentor"].count == 0
+        for name in ("Eve", "Dee"):  # Dee never graduated: not "coming back"
+            EnrollmentFactory(
+                user=people[name].user, cohort=later, role=Role.MENTOR, submitted_at=at_noon(3)
+            )
+        steps = figures(journey.cohort_funnel(cohort=cohort))
+        assert steps["mentor"].count == 1
+        assert steps["mentor"].median_days == 7  # graduated 10 days ago, mentor intake 3
+
+    def test_withdrawn_apms_and_other_cohorts_are_not_counted(self, cohort, people, no_surveys):
+        Enrollment.objects.filter(pk=people["Ada"].pk).update(status=Enrollment.Status.WITHDRAWN)
+        EnrollmentFactory(cohort=CohortFactory())
+        EnrollmentFactory(cohort=cohort, role=Role.MENTOR)
+        assert figures(journey.cohort_funnel(cohort=cohort))["intake"].count == 4
+
+    def test_an_empty_cohort_has_no_shares(self, cohort, no_surveys):
+        steps = figures(journey.cohort_funnel(cohort=cohort))
+        assert steps["intake"].count == 0
+        assert steps["intake"].share is None
+
+
+class TestSurveyStep:
+    def test_without_the_surveys_app_the_step_counts_zero_and_says_so(
+        self, committee_client, cohort, people, no_surveys
+    ):
+        response = committee_client.get(URL, {"cohort": cohort.slug})
+        steps = figures(response.context["funnel"])
+        assert steps["survey"].count == 0
+        assert steps["survey"].available is False
+        assert journey.SURVEYS_NOT_SET_UP in response.content.decode()
+
+    def test_a_completed_invitation_counts_as_answered(self, cohort, people):
+        from django.apps import apps
+
+        try:
+            invitation_model = apps.get_model("surveys", "Invitation")
+            survey_model = apps.get_model("surveys", "Survey")
+        except LookupError:
+            pytest.skip("the surveys app has no Invitation model yet")
+        if invitation_model._meta.db_table not in connection.introspection.table_names():
+            pytest.skip("the surveys app's tables are not migrated yet")
+        survey = survey_model.objects.create(
+            cohort=cohort, title="End of cohort", opens_at=at_noon(40), closes_at=at_noon(1)
+        )
+        for name, completed in (("Cal", day(35)), ("Ben", None)):
+            invitation_model.objects.create(
+                survey=survey, user=people[name].user, role=Role.APM, completed_on=completed
+            )
+        steps = figures(journey.cohort_funnel(cohort=cohort))
+        assert steps["survey"].available is True
+        assert steps["survey"].count == 1
+        assert steps["survey"].median_days == 5  # met 40 days ago, answered 35
+
+
+class TestJourneyPage:
+    def test_the_committee_sees_the_funnel_and_the_stalled_lists(
+        self, committee_client, cohort, people, no_surveys
+    ):
+        response = committee_client.get(URL, {"cohort": cohort.slug, "days": "21"})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f"Funnel for {cohort.name}" in page
+        assert "Stalled at “Matched” (1)" in page
+        assert "Ben Apm" in page
+        assert f'href="/admin/matching/match/add/?apm={people["Ada"].pk}"' in page
+        assert '<th scope="col">Step</th>' in page
+        assert "How these figures are counted" in page
+
+    def test_without_parameters_the_newest_cohort_shows_with_21_days(
+        self, committee_client, cohort, no_surveys
+    ):
+        CohortFactory(program_starts_on=day(200), program_ends_on=day(100))  # an older one
+        CohortFactory(
+            status=Cohort.Status.DRAFT, program_starts_on=day(-800), program_ends_on=day(-900)
+        )
+        response = committee_client.get(URL)
+        assert response.context["cohort"] == cohort  # drafts are not shown
+        assert response.context["days"] == journey.DEFAULT_STALLED_DAYS
+
+    def test_a_bad_threshold_says_so_and_uses_the_default(
+        self, committee_client, cohort, no_surveys
+    ):
+        response = committee_client.get(URL, {"cohort": cohort.slug, "days": "-4"})
+        assert response.status_code == 200
+        assert response.context["days"] == journey.DEFAULT_STALLED_DAYS
+        assert "Showing 21 days instead" in response.content.decode()
+
+    def test_no_cohorts_yet_says_what_to_do(self, committee_client):
+        page = committee_client.get(URL).content.decode()
+        assert "There are no cohorts yet" in page
+
+    def test_people_outside_the_committee_get_404(self, client, cohort, people, outsider):
+        staff = UserFactory(is_staff=True)
+        for person in (outsider, people["Ben"].user, staff):
+            client.force_login(person)
+            assert client.get(URL, {"cohort": cohort.slug}).status_code == 404
+
+    def test_the_page_answers_get_only(self, committee_client):
+        assert committee_client.post(URL).status_code == 405
+
+    def test_the_page_costs_the_same_queries_whatever_the_cohort_size(
+        self, committee_client, cohort, people, make_apm
+    ):
+        def count():
+            with CaptureQueriesContext(connection) as captured:
+                committee_client.get(URL, {"cohort": cohort.slug})
+            return len(captured)
+
+        count()  # warm-up
+        before = count()
+        for _ in range(4):
+            make_apm(submitted_at=at_noon(30))
+        assert count() == before
+
+    def test_the_admin_index_and_home_link_to_the_journey(self, committee_client):
+        admin_page = committee_client.get(reverse("admin:index")).content.decode()
+        assert f'href="{URL}"' in admin_page
+        home = committee_client.get(reverse("home")).content.decode()
+        assert f'href="{URL}"' in home
+
+    def test_people_outside_the_committee_see_no_journey_link(self, client, apm):
+        client.force_login(apm)
+        assert URL not in client.get(reverse("home")).content.decode()
+
+
+class TestRemind:
+    def remind(self, client, enrollment, days="21"):
+        return client.post(reverse("journey_remind", args=[enrollment.pk]), {"days": days})
+
+    def test_a_matched_apm_without_a_meeting_gets_one_nudge_a_day(
+        self, committee_client, committee, cohort, people
+    ):
+        ben = people["Ben"]
+        response = self.remind(committee_client, ben)
+        assert response.status_code == 302
+        assert response["Location"] == f"{URL}?cohort={cohort.slug}&days=21"
+        nudge = Notification.objects.get(kind=Notification.Kind.NO_MEETING)
+        assert nudge.user == ben.user
+        assert nudge.period == today().isoformat()
+        assert "book a meeting" in nudge.subject
+        audit = AuditLog.objects.get(action="journey.reminded")
+        assert audit.actor == committee
+        followed = self.remind(committee_client, ben)
+        page = committee_client.get(followed["Location"]).content.decode()
+        assert "was already sent this reminder today" in page
+        assert Notification.objects.filter(kind=Notification.Kind.NO_MEETING).count() == 1
+
+    def test_a_graduate_is_invited_to_the_open_mentor_intake(
+        self, committee_client, committee, cohort, people
+    ):
+        Cohort.objects.filter(pk=cohort.pk).update(status=Cohort.Status.ACTIVE)
+        next_cohort = CohortFactory(name="Next")
+        eve = people["Eve"]
+        GraduationGuide.objects.update(full_circle_at=None)
+        Notification.objects.all().delete()
+        self.remind(committee_client, eve)
+        invitation = Notification.objects.get(kind=Notification.Kind.MENTOR_INVITATION)
+        assert invitation.user == eve.user
+        assert f"/intake/{next_cohort.slug}/mentor/" in invitation.body_text
+
+    def test_a_reminder_that_cannot_help_says_what_to_do_instead(self, committee_client, people):
+        response = self.remind(committee_client, people["Ada"])
+        page = committee_client.get(response["Location"]).content.decode()
+        assert "A reminder will not move Ada Apm on from “Intake submitted”" in page
+        assert "match them by hand" in page
+        assert not Notification.objects.filter(user=people["Ada"].user).exists()
+        assert not AuditLog.objects.filter(action="journey.reminded").exists()
+
+    def test_a_person_who_turned_reminders_off_is_not_sent_one(self, committee_client, people):
+        ben = people["Ben"]
+        NotificationPreference.objects.create(user=ben.user, nudges_enabled=False)
+        response = self.remind(committee_client, ben)
+        page = committee_client.get(response["Location"]).content.decode()
+        assert "has turned reminders off" in page
+        nudge = Notification.objects.get(kind=Notification.Kind.NO_MEETING)
+        assert nudge.status == Notification.Status.SKIPPED
+
+    def test_people_outside_the_committee_get_404_and_nothing_is_queued(
+        self, client, people, outsider
+    ):
+        Notification.objects.all().delete()
+        for person in (outsider, people["Ben"].user):
+            client.force_login(person)
+            assert self.remind(client, people["Ben"]).status_code == 404
+        assert not Notification.objects.exists()
+
+    def test_an_unknown_or_mentor_enrollment_is_404(self, committee_client, cohort):
+        mentor = EnrollmentFactory(cohort=cohort, role=Role.MENTOR)
+        assert self.remind(committee_client, mentor).status_code == 404
+        response = committee_client.post(reverse("journey_remind", args=[999999]))
+        assert response.status_code == 404
+
+    def test_remind_takes_post_only(self, committee_client, people):
+        url = reverse("journey_remind", args=[people["Ben"].pk])
+        assert committee_client.get(url).status_code == 405

@@ -1,0 +1,143 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from matching import services as matching_services
+from mentorship import forms
+from mentorship.models import Meeting
+from tests.factories import UserFactory
+from toolkit.models import Topic
+from toolkit.selectors import pair_suggestions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def match(committee, make_apm, make_mentor):
+    apm = make_apm(topics=("government-contracting", "career-growth"))
+    mentor = make_mentor(topics=("government-contracting", "accessibility"))
+    return matching_services.match_create_by_hand(apm=apm, mentor=mentor, acting_user=committee)
+
+
+def meeting_data(**overrides):
+    today = timezone.localdate()
+    data = {
+        "occurred_on": today.isoformat(),
+        "duration_minutes": "45",
+        "topics": [t.pk for t in Topic.objects.filter(slug__in=["what-a-cor-does",
+                                                               "plain-language"])],
+        "notes": "Talked about the COR's role. Private.",
+        "next_meeting_on": (today + timedelta(days=14)).isoformat(),
+    }  # fmt: skip
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_apm_logs_a_meeting_and_home_shows_last_next_and_count(client, match):
+    client.force_login(match.apm.user)
+    response = client.post(reverse("meeting_new", args=[match.pk]), meeting_data())
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.logged_by == match.apm.user
+    assert meeting.topics.count() == 2
+    page = client.get(reverse("home")).content.decode()
+    assert "1 meeting so far" in page
+    assert "next on" in page
+
+
+def test_the_mentor_sees_the_meeting_and_its_notes(client, match):
+    client.force_login(match.apm.user)
+    client.post(reverse("meeting_new", args=[match.pk]), meeting_data())
+    client.force_login(match.mentor.user)
+    page = client.get(reverse("meetings", args=[match.pk])).content.decode()
+    assert "Talked about the COR" in page
+
+
+def test_covered_topics_leave_the_pairs_suggestions(client, match):
+    cor = Topic.objects.get(slug="what-a-cor-does")
+    client.force_login(match.apm.user)
+    # Log meetings until the COR topic would otherwise be suggested.
+    client.post(reverse("meeting_new", args=[match.pk]), meeting_data(topics=[cor.pk]))
+    suggested = pair_suggestions(match=match, viewer_role="apm", limit=100)
+    assert cor not in suggested
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"occurred_on": "2999-01-01", "next_meeting_on": ""}, "occurred_on",
+         forms.MEETING_IN_FUTURE),
+        ({"duration_minutes": "-30"}, "duration_minutes", None),
+        ({"duration_minutes": "0"}, "duration_minutes", None),
+        ({"topics": [999999]}, "topics", None),
+        ({"next_meeting_on": "2000-01-01"}, "next_meeting_on", None),
+    ],
+)  # fmt: skip
+def test_bad_meeting_input_gets_a_clear_error_and_saves_nothing(
+    client, match, overrides, field, message
+):
+    client.force_login(match.apm.user)
+    response = client.post(reverse("meeting_new", args=[match.pk]), meeting_data(**overrides))
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert errors
+    if message:
+        assert errors == [message]
+    assert not Meeting.objects.exists()
+
+
+def test_people_outside_the_pair_get_404_for_every_meeting_page(client, match, committee):
+    for person in (UserFactory(), committee):
+        client.force_login(person)
+        assert client.get(reverse("meetings", args=[match.pk])).status_code == 404
+        assert client.get(reverse("meeting_new", args=[match.pk])).status_code == 404
+        response = client.post(reverse("meeting_new", args=[match.pk]), meeting_data())
+        assert response.status_code == 404
+    assert not Meeting.objects.exists()
+
+
+def test_the_committee_sees_dates_and_counts_but_never_notes(client, match, committee):
+    client.force_login(match.apm.user)
+    client.post(reverse("meeting_new", args=[match.pk]), meeting_data())
+    client.force_login(committee)
+    listing = client.get(reverse("admin:mentorship_meeting_changelist")).content.decode()
+    meeting = Meeting.objects.get()
+    detail = client.get(
+        reverse("admin:mentorship_meeting_change", args=[meeting.pk])
+    ).content.decode()
+    for page in (listing, detail):
+        assert "Private." not in page
+    assert str(meeting.duration_minutes) in listing
+
+
+def test_no_meetings_for_an_ended_match(client, match, committee):
+    matching_services.match_end(match=match, acting_user=committee, reason="x")
+    client.force_login(match.apm.user)
+    client.post(reverse("meeting_new", args=[match.pk]), meeting_data())
+    assert not Meeting.objects.exists()
+
+
+class TestSuggestions:
+    def test_a_new_pair_starts_with_getting_started_topics(self, match):
+        suggested = pair_suggestions(match=match, viewer_role="apm")
+        assert suggested
+        assert suggested[0].stage == Topic.Stage.GETTING_STARTED
+
+    def test_suggestions_fit_both_people(self, match, client):
+        client.force_login(match.apm.user)
+        client.post(reverse("meeting_new", args=[match.pk]), meeting_data(topics=[]))
+        suggested = pair_suggestions(match=match, viewer_role="apm")
+        # After a first meeting: what both share (government contracting) comes first.
+        assert suggested[0].category.slug == "government-contracting"
+
+    def test_mentor_only_topics_are_not_suggested_to_the_apm(self, match):
+        suggested = pair_suggestions(match=match, viewer_role="apm", limit=100)
+        assert all(t.audience in ("both", "apm") for t in suggested)
+
+    def test_the_toolkit_page_shows_suggestions_for_a_matched_mentor(self, client, match):
+        client.force_login(match.mentor.user)
+        response = client.get(reverse("toolkit:topics"))
+        assert response.context["suggestions"]
+        assert "Suggested for you and" in response.content.decode()

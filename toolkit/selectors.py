@@ -1,0 +1,135 @@
+"""Reads for the toolkit: filtered and searched topic lists, suggestions for a pair."""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.http import Http404
+
+from mentorship.models import Meeting, Role
+from toolkit.models import Bookmark, Category, Topic
+
+SUGGESTION_COUNT = 5
+
+
+def published_topics():
+    return Topic.objects.filter(is_published=True).select_related("category")
+
+
+def with_bookmarks(queryset, user):
+    return queryset.annotate(
+        is_bookmarked=Exists(Bookmark.objects.filter(user=user, topic=OuterRef("pk")))
+    )
+
+
+def topic_search(queryset, text: str):
+    """Topics matching the words in ``text``, best first.
+
+    PostgreSQL: full-text search with ranking (title weighs most, then the summary,
+    the prompts' category and the body). SQLite: every word must appear somewhere in
+    the title, summary, body or category; title matches first.
+    """
+    text = " ".join(text.split())[:200]
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("summary", weight="B", config="english")
+            + SearchVector("category__name", weight="B", config="english")
+            + SearchVector("body", weight="C", config="english")
+        )
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return (
+            queryset.annotate(rank=SearchRank(vector, query))
+            .filter(rank__gt=0)
+            .order_by("-rank", "title")
+        )
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(body__icontains=word)
+            | Q(category__name__icontains=word)
+        )
+    first_word = text.split()[0]
+    return queryset.annotate(
+        title_hit=Case(
+            When(title__icontains=first_word, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("title_hit", "category__order", "title")
+
+
+def topic_list(*, user, category: str = "", stage: str = "", audience: str = "", q: str = ""):
+    topics = with_bookmarks(published_topics(), user)
+    if category:
+        topics = topics.filter(category__slug=category)
+    if stage:
+        topics = topics.filter(stage=stage)
+    if audience:
+        # "For mentors" includes topics for everyone, and likewise for APMs.
+        topics = topics.filter(audience__in=[audience, Topic.Audience.BOTH])
+    return topic_search(topics, q)
+
+
+def categories_with_topics():
+    return Category.objects.filter(topics__is_published=True).distinct().order_by("order")
+
+
+def get_published_topic(*, slug: str, user) -> Topic:
+    try:
+        return with_bookmarks(published_topics(), user).get(slug=slug)
+    except Topic.DoesNotExist:
+        raise Http404("No such topic.") from None
+
+
+def related_topics(topic: Topic, limit: int = 3):
+    return (
+        published_topics()
+        .filter(category=topic.category)
+        .exclude(pk=topic.pk)
+        .order_by("title")[:limit]
+    )
+
+
+def bookmarked_topics(user):
+    return published_topics().filter(bookmarks__user=user).order_by("-bookmarks__created_at")
+
+
+def covered_topic_ids(match) -> set[int]:
+    return set(
+        Meeting.topics.through.objects.filter(meeting__match=match).values_list(
+            "topic_id", flat=True
+        )
+    )
+
+
+def pair_suggestions(*, match, viewer_role: str, limit: int = SUGGESTION_COUNT) -> list[Topic]:
+    """Topics that fit both people, minus what the pair has covered.
+
+    Categories both share (the APM's interests the mentor can coach) come first, then
+    the APM's other interests. A pair that has not met yet starts with getting-started
+    topics. Audience: topics for everyone or for the viewer's role.
+    """
+    apm_interests = set(match.apm.topics.values_list("id", flat=True))
+    mentor_topics = set(match.mentor.topics.values_list("id", flat=True))
+    shared = apm_interests & mentor_topics
+    covered = covered_topic_ids(match)
+    has_met = Meeting.objects.filter(match=match).exists()
+    audience = Topic.Audience.APM if viewer_role == Role.APM else Topic.Audience.MENTOR
+    candidates = list(
+        published_topics()
+        .filter(audience__in=[Topic.Audience.BOTH, audience])
+        .filter(Q(category_id__in=apm_interests | mentor_topics) | Q(stage="getting_started"))
+        .exclude(pk__in=covered)
+    )
+
+    def rank(topic):
+        stage_first = 0 if (not has_met and topic.stage == Topic.Stage.GETTING_STARTED) else 1
+        fit = (
+            0 if topic.category_id in shared else (1 if topic.category_id in apm_interests else 2)
+        )
+        return (stage_first, fit, topic.category.order, topic.title)
+
+    return sorted(candidates, key=rank)[:limit]
