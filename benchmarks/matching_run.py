@@ -127,9 +127,11 @@ def main():
     stats = run.stats
     print(f"Run #{run.pk}: {run.status}; matched {run.matched_count} of {run.apm_count}; "
           f"total score {run.total_score:.1f}; optimal={run.optimal}")  # fmt: skip
-    print(f"  read {stats.get('read_seconds')} s, build {stats.get('build_seconds')} s, "
-          f"solve {stats.get('solve_seconds')} s, write {stats.get('write_seconds')} s; "
-          f"end to end {total:.2f} s")  # fmt: skip
+    parts = ", ".join(
+        f"{name} {stats.get(f'{name}_seconds', 0):.2f} s"
+        for name in ("read", "build", "solve", "write")
+    )
+    print(f"  {parts}; end to end {total:.2f} s")
     print(f"  proposals written: {Proposal.objects.filter(run=run).count()}")
 
 

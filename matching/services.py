@@ -206,7 +206,7 @@ def _lock_pair(apm_id: int, mentor_id: int):
     return locked[apm_id], locked[mentor_id]
 
 
-def _check_capacity_and_availability(apm: Enrollment, mentor: Enrollment) -> None:
+def _check_apm_free(apm: Enrollment) -> None:
     current = (
         Match.objects.filter(apm=apm, status=Match.Status.ACTIVE)
         .select_related("mentor__user")
@@ -218,6 +218,9 @@ def _check_capacity_and_availability(apm: Enrollment, mentor: Enrollment) -> Non
             code="apm_matched",
             params={"apm": apm.user.display_name, "mentor": current.mentor.user.display_name},
         )
+
+
+def _check_mentor_room(mentor: Enrollment) -> None:
     taken = Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
     if taken >= (mentor.capacity or 0):
         raise ValidationError(
@@ -265,7 +268,8 @@ def proposal_approve(*, proposal: Proposal, acting_user: User | None) -> Match:
             PROPOSAL_NOT_OPEN, code="not_open", params={"status": proposal.get_status_display()}
         )
     apm, mentor = _lock_pair(proposal.apm_id, proposal.mentor_id)
-    _check_capacity_and_availability(apm, mentor)
+    _check_apm_free(apm)
+    _check_mentor_room(mentor)
     # Profiles may have changed since the run (a new manager): check the rules again.
     broken = _broken_rules(apm, mentor)
     broken = [(code, message) for code, message in broken if code != "no_capacity"]
@@ -375,19 +379,9 @@ def match_create_by_hand(
             code="override_reason",
             params={"rules": "; ".join(message for _, message in broken)},
         )
-    current = (
-        Match.objects.filter(apm=apm, status=Match.Status.ACTIVE)
-        .select_related("mentor__user")
-        .first()
-    )
-    if current:
-        raise ValidationError(
-            APM_ALREADY_MATCHED,
-            code="apm_matched",
-            params={"apm": apm.user.display_name, "mentor": current.mentor.user.display_name},
-        )
+    _check_apm_free(apm)
     if not any(code == "no_capacity" for code, _ in broken):
-        _check_capacity_and_availability(apm, mentor)
+        _check_mentor_room(mentor)
     match = _create_match(
         apm=apm,
         mentor=mentor,

@@ -27,6 +27,16 @@ app.conf.beat_schedule = {
         "task": "mentorship.tasks.daily_reminder_scan",
         "schedule": crontab(hour=13, minute=0),
     },
+    # Every day at 13:30 UTC: survey reminders that are due (at most two per person).
+    "survey-reminders": {
+        "task": "surveys.tasks.send_survey_reminders",
+        "schedule": crontab(hour=13, minute=30),
+    },
+    # Every hour, on the hour: invite for surveys that opened, seal ones that closed.
+    "survey-schedule": {
+        "task": "surveys.tasks.run_survey_schedule",
+        "schedule": crontab(minute=0),
+    },
 }
 
 

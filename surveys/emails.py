@@ -7,14 +7,13 @@ while sending rolls the claim back so that a retry sends again.
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorship.models import Notification
+from mentorship.notifications import absolute_url, notification_queue
 from surveys.models import MAX_REMINDERS, Invitation, Survey, reminder_days
 
 
@@ -51,24 +50,22 @@ def due_reminders(now=None):
     )
 
 
-def _send(invitation: Invitation, *, template: str, subject: str) -> None:
+def _send(invitation: Invitation, *, template: str, subject: str, kind: str, period: str) -> None:
+    """Queue the email in the outbox, in the caller's transaction (sent after commit)."""
     survey = invitation.survey
-    context = {
-        "invitation": invitation,
-        "survey": survey,
-        "recipient": invitation.user,
-        "answer_url": settings.SITE_URL.rstrip("/") + reverse("surveys:answer", args=[survey.pk]),
-        "program_name": settings.PROGRAM_NAME,
-    }
-    message = EmailMultiAlternatives(
-        subject=_one_line(f"[{settings.PROGRAM_NAME}] {subject}"),
-        body=render_to_string(f"surveys/email/{template}.txt", context),
-        to=[invitation.user.email],
+    notification_queue(
+        kind=kind,
+        user=invitation.user,
+        obj=invitation,
+        period=period,
+        subject=subject,
+        template=f"surveys/email/{template}",
+        context={
+            "invitation": invitation,
+            "survey": survey,
+            "answer_url": absolute_url(reverse("surveys:answer", args=[survey.pk])),
+        },
     )
-    message.attach_alternative(
-        render_to_string(f"surveys/email/{template}.html", context), "text/html"
-    )
-    message.send()
 
 
 def invitation_email_send(*, invitation_id: int) -> bool:
@@ -86,7 +83,11 @@ def invitation_email_send(*, invitation_id: int) -> bool:
             pk=invitation_id
         )
         _send(
-            invitation, template="invitation", subject=f"Please answer: {invitation.survey.title}"
+            invitation,
+            template="invitation",
+            subject=f"Please answer: {invitation.survey.title}",
+            kind=Notification.Kind.SURVEY_INVITATION,
+            period="",
         )
     return True
 
@@ -110,5 +111,7 @@ def reminder_email_send(*, invitation_id: int) -> bool:
             template="reminder",
             subject=f"Reminder: {invitation.survey.title} closes "
             f"{timezone.localtime(invitation.survey.closes_at):%B %-d}",
+            kind=Notification.Kind.SURVEY_REMINDER,
+            period=f"reminder-{invitation.reminder_count}",
         )
     return True

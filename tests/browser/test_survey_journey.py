@@ -16,7 +16,6 @@ from tests.factories import PASSWORD, EnrollmentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HOME_TEMPLATE = Path(__file__).resolve().parents[2] / "mentorship/templates/mentorship/home.html"
 QUESTIONS = [
     ("scale", "Our conversations helped me grow.", {}),
     ("nps", "How likely are you to recommend the program to a colleague?", {"measures": "nps"}),
@@ -70,16 +69,10 @@ def test_apm_sees_the_invitation_at_home_saves_a_draft_and_submits(
     sign_in(page, apm)
 
     link = page.get_by_role("link", name="Answer “End-of-cohort survey”")
-    if "_home_invitations.html" in HOME_TEMPLATE.read_text():
-        expect(link).to_be_visible()
-        axe_check(page)
-        link.click()
-    else:
-        # Temporary, until the home page includes surveys/_home_invitations.html: the
-        # invitation is listed on "My surveys" and the email links to the same page.
-        page.goto("/surveys/")
-        axe_check(page)
-        page.get_by_role("link", name=re.compile("^Answer")).click()
+    expect(link).to_be_visible()
+    expect(page.get_by_role("heading", name="Surveys for you")).to_be_visible()
+    axe_check(page)
+    link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("End-of-cohort survey")
     expect(page.get_by_text("Anonymous.")).to_be_visible()
     axe_check(page)

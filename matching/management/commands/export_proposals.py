@@ -4,14 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from matching.models import Proposal
 from mentorship.models import Cohort
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """Neutralise cells a spreadsheet would run as a formula."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+from mentorship.roster import spreadsheet_safe
 
 
 class Command(BaseCommand):
