@@ -108,7 +108,7 @@ def main():
     parser.add_argument("--apms", type=int, default=5000)
     parser.add_argument("--mentors", type=int, default=3000)
     args = parser.parse_args()
-    setup_django(os.environ.get("BENCH_DATABASE_URL"))
+    setup_django(os.environ.get("DATABASE_URL"))
     from django.db import connection
 
     from matching import services
