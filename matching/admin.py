@@ -23,11 +23,23 @@ from matching.models import (
 )
 
 
-def _report(request, done: int, verb: str, errors: list[str]):
+def _apply_each(request, items, action, verb: str, describe=str) -> None:
+    """Run a service on each selected row; report what worked and each refusal's reason."""
+    done, errors = 0, []
+    for item in items:
+        try:
+            action(item)
+            done += 1
+        except ValidationError as error:
+            errors.append(f"{describe(item)}: {error.messages[0]}")
     if done:
         messages.success(request, f"{verb} {done}.")
     for error in errors:
         messages.error(request, error)
+
+
+def _pair(proposal) -> str:
+    return f"{proposal.apm.user} ↔ {proposal.mentor.user}"
 
 
 class UnmatchedInline(admin.TabularInline):
@@ -178,25 +190,23 @@ class ProposalAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected proposals", permissions=["approve"])
     def approve_selected(self, request, queryset):
-        approved, errors = 0, []
-        for proposal in queryset.select_related("apm__user", "mentor__user").order_by("-score"):
-            try:
-                services.proposal_approve(proposal=proposal, acting_user=request.user)
-                approved += 1
-            except ValidationError as error:
-                errors.append(f"{proposal.apm.user} ↔ {proposal.mentor.user}: {error.messages[0]}")
-        _report(request, approved, "Approved", errors)
+        _apply_each(
+            request,
+            queryset.select_related("apm__user", "mentor__user").order_by("-score"),
+            lambda item: services.proposal_approve(proposal=item, acting_user=request.user),
+            "Approved",
+            _pair,
+        )
 
     @admin.action(description="Reject selected proposals", permissions=["approve"])
     def reject_selected(self, request, queryset):
-        rejected, errors = 0, []
-        for proposal in queryset.select_related("apm__user", "mentor__user"):
-            try:
-                services.proposal_reject(proposal=proposal, acting_user=request.user)
-                rejected += 1
-            except ValidationError as error:
-                errors.append(f"{proposal.apm.user} ↔ {proposal.mentor.user}: {error.messages[0]}")
-        _report(request, rejected, "Rejected", errors)
+        _apply_each(
+            request,
+            queryset.select_related("apm__user", "mentor__user"),
+            lambda item: services.proposal_reject(proposal=item, acting_user=request.user),
+            "Rejected",
+            _pair,
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "progress": selectors.cohort_match_progress()}
@@ -236,29 +246,26 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.action(description="End selected matches (no fault; the pair is not proposed again)")
     def end_selected(self, request, queryset):
-        ended, errors = 0, []
-        for match in queryset:
-            try:
-                services.match_end(
-                    match=match, acting_user=request.user, reason="Ended by the committee"
-                )
-                ended += 1
-            except ValidationError as error:
-                errors.append(f"{match}: {error.messages[0]}")
-        _report(request, ended, "Ended", errors)
+        _apply_each(
+            request,
+            queryset,
+            lambda match: services.match_end(
+                match=match, acting_user=request.user, reason="Ended by the committee"
+            ),
+            "Ended",
+        )
 
     @admin.action(description="Graduate the APM of selected matches (needs a confirmed promotion)")
     def graduate_selected(self, request, queryset):
         from mentorship.graduation import apm_graduate
 
-        graduated, errors = 0, []
-        for match in queryset:
-            try:
-                apm_graduate(match=match, acting_user=request.user)
-                graduated += 1
-            except ValidationError as error:
-                errors.append(error.messages[0])
-        _report(request, graduated, "Graduated", errors)
+        _apply_each(
+            request,
+            queryset.select_related("apm__user"),
+            lambda match: apm_graduate(match=match, acting_user=request.user),
+            "Graduated",
+            lambda match: match.apm.user,
+        )
 
     def add_view(self, request, form_url="", extra_context=None):
         """Hand-match: choose a pair, see its score, reasons and broken rules, confirm."""
@@ -317,14 +324,14 @@ class RematchRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="End the match and put the APM back into matching")
     def resolve_selected(self, request, queryset):
-        done, errors = 0, []
-        for rematch in queryset:
-            try:
-                services.rematch_request_resolve(request=rematch, acting_user=request.user)
-                done += 1
-            except ValidationError as error:
-                errors.append(f"{rematch}: {error.messages[0]}")
-        _report(request, done, "Resolved", errors)
+        _apply_each(
+            request,
+            queryset,
+            lambda rematch: services.rematch_request_resolve(
+                request=rematch, acting_user=request.user
+            ),
+            "Resolved",
+        )
 
 
 @admin.register(BannedPair)
