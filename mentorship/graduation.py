@@ -459,7 +459,7 @@ def journey_remind(*, apm_enrollment: Enrollment, acting_user: User | None) -> N
             template="mentorship/email/journey_no_meeting",
             context={"mentor_name": person.mentor_name},
         )
-    elif person.furthest == journey.FIRST_MEETING and person.surveys_available:
+    elif person.furthest == journey.FIRST_MEETING:
         notification = notification_queue(
             kind=Notification.Kind.SURVEY_REMINDER,
             user=user,

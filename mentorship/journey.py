@@ -20,9 +20,6 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -74,7 +71,6 @@ WHAT_TO_DO = {
     MENTOR: "they have come full circle; there is nothing left to do.",
 }
 DEFAULT_STALLED_DAYS = 21
-SURVEYS_NOT_SET_UP = "Surveys are not set up yet, so no answers are counted."
 
 
 def _as_date(value) -> date | None:
@@ -108,7 +104,6 @@ class PersonJourney:
     title: str
     mentor_name: str
     dates: dict[str, date | None]
-    surveys_available: bool
     today: date
     actions: list[Action] = field(default_factory=list)
 
@@ -141,7 +136,6 @@ class StepFigure:
     share: int | None
     median_days: float | None
     measured: int
-    available: bool = True
     stalled: list[PersonJourney] = field(default_factory=list)
 
     @property
@@ -158,7 +152,6 @@ class Funnel:
     today: date
     steps: list[StepFigure]
     people: list[PersonJourney]
-    surveys_available: bool
     mentor_cohort: Cohort | None
 
     @property
@@ -217,43 +210,24 @@ def _apm_rows(enrollments):
     )  # fmt: skip
 
 
-def survey_answers(*, cohort: Cohort, user_ids=None) -> dict[int, date] | None:
-    """Person id → day the APM answered a survey of the cohort; None without surveys.
+def survey_answers(*, cohort: Cohort, user_ids=None) -> dict[int, date]:
+    """Person id → first day the APM answered a survey of the cohort (one query)."""
+    from surveys.models import Invitation
 
-    Surveys belong to another app that may not be there yet: an invitation with a
-    ``completed_on`` counts as an answer, matched to the cohort through its enrollment,
-    or through its survey's cohort. One query (in a savepoint, so that a surveys table
-    not yet migrated reads as "not set up" instead of breaking the request).
-    """
-    try:
-        invitation = apps.get_model("surveys", "Invitation")
-        names = {f.name for f in invitation._meta.get_fields()}
-        answered = invitation.objects.filter(completed_on__isnull=False)
-        if "enrollment" in names:
-            answered = answered.filter(enrollment__cohort=cohort, enrollment__role=Role.APM)
-            person = "enrollment__user_id"
-        elif "user" in names and "survey" in names:
-            answered = answered.filter(survey__cohort=cohort)
-            if "role" in names:
-                answered = answered.filter(role=Role.APM)
-            person = "user_id"
-        else:
-            return None
-        if user_ids is not None:
-            answered = answered.filter(**{f"{person}__in": user_ids})
-        with transaction.atomic():
-            rows = list(answered.values_list(person, "completed_on"))
-    except (LookupError, FieldDoesNotExist, FieldError, DatabaseError):
-        return None
+    answered = Invitation.objects.filter(
+        completed_on__isnull=False, survey__cohort=cohort, role=Role.APM
+    )
+    if user_ids is not None:
+        answered = answered.filter(user_id__in=user_ids)
     answers: dict[int, date] = {}
-    for user_id, completed_on in rows:
+    for user_id, completed_on in answered.values_list("user_id", "completed_on"):
         day = _as_date(completed_on)
         if user_id not in answers or day < answers[user_id]:
             answers[user_id] = day
     return answers
 
 
-def _person(row, answers: dict[int, date] | None, today: date) -> PersonJourney:
+def _person(row, answers: dict[int, date], today: date) -> PersonJourney:
     graduated = _as_date(row["graduation_guide__created_at"])
     mentor_days = [
         _as_date(row["graduation_guide__full_circle_at"]),
@@ -264,7 +238,7 @@ def _person(row, answers: dict[int, date] | None, today: date) -> PersonJourney:
         INTAKE: _as_date(row["submitted_at"] or row["created_at"]),
         MATCHED: _as_date(row["matched_at"]),
         FIRST_MEETING: row["first_meeting_on"],
-        SURVEY: (answers or {}).get(row["user_id"]),
+        SURVEY: answers.get(row["user_id"]),
         PROMOTED: row["promoted_on"],
         GRADUATED: graduated,
         # A mentor intake before graduating is not "coming back": it needs a graduation.
@@ -278,7 +252,6 @@ def _person(row, answers: dict[int, date] | None, today: date) -> PersonJourney:
         title=row["user__profile__title"] or "",
         mentor_name=row["mentor_name"] or "",
         dates=dates,
-        surveys_available=answers is not None,
         today=today,
     )
 
@@ -337,9 +310,7 @@ def _actions(person: PersonJourney, mentor_cohort: Cohort | None) -> list[Action
     if step == MATCHED:
         return [remind, Action("Rematch", matches)]
     if step == FIRST_MEETING:
-        return ([remind] if person.surveys_available else []) + [
-            Action("Record a promotion", promotion)
-        ]
+        return [remind, Action("Record a promotion", promotion)]
     if step == SURVEY:
         return [Action("Record a promotion", promotion)]
     if step == PROMOTED:
@@ -372,7 +343,6 @@ def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel
             share=_percent(len(reached), total),
             median_days=median,
             measured=measured,
-            available=code != SURVEY or answers is not None,
         )
         if code != MENTOR:
             step.stalled = [
@@ -390,7 +360,6 @@ def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel
         today=today,
         steps=steps,
         people=people,
-        surveys_available=answers is not None,
         mentor_cohort=mentor_cohort,
     )
 

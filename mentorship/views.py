@@ -331,7 +331,6 @@ def journey(request):
     context = {"form": form, "days": days, "cohort": cohort}
     if cohort is not None:
         context["funnel"] = journeys.cohort_funnel(cohort=cohort, days=days)
-        context["surveys_not_set_up"] = journeys.SURVEYS_NOT_SET_UP
     return render(request, "mentorship/journey.html", context)
 
 

@@ -94,26 +94,13 @@ def committee_client(client, committee):
     return client
 
 
-@pytest.fixture
-def no_surveys(monkeypatch):
-    """As if the surveys app were not installed (the registry is shared: only surveys go)."""
-    real = journey.apps.get_model
-
-    def get_model(app_label, model_name=None, require_ready=True):
-        if app_label.split(".")[0] == "surveys":
-            raise LookupError(f"No installed app with label '{app_label}'.")
-        return real(app_label, model_name, require_ready=require_ready)
-
-    monkeypatch.setattr(journey.apps, "get_model", get_model)
-
-
 def figures(funnel):
     return {step.code: step for step in funnel.steps}
 
 
 class TestFunnelFigures:
     def test_each_step_counts_the_people_who_reached_it_and_their_share_of_intake(
-        self, cohort, people, no_surveys
+        self, cohort, people
     ):
         steps = figures(journey.cohort_funnel(cohort=cohort))
         counts = {code: (step.count, step.share) for code, step in steps.items()}
@@ -128,7 +115,7 @@ class TestFunnelFigures:
         }
 
     def test_median_days_run_from_the_nearest_earlier_step_each_person_reached(
-        self, cohort, people, no_surveys
+        self, cohort, people
     ):
         steps = figures(journey.cohort_funnel(cohort=cohort))
         medians = {code: (step.median_days, step.measured) for code, step in steps.items()}
@@ -142,9 +129,7 @@ class TestFunnelFigures:
             "mentor": (5, 1),
         }
 
-    def test_people_stall_at_their_furthest_step_after_the_threshold(
-        self, cohort, people, no_surveys
-    ):
+    def test_people_stall_at_their_furthest_step_after_the_threshold(self, cohort, people):
         stalled = {
             code: [p.name for p in step.stalled]
             for code, step in figures(journey.cohort_funnel(cohort=cohort, days=21)).items()
@@ -162,9 +147,7 @@ class TestFunnelFigures:
         assert [p.name for p in later["promoted"].stalled] == []
         assert [p.name for p in later["first_meeting"].stalled] == ["Cal Apm"]
 
-    def test_each_stalled_person_gets_the_action_that_moves_them_on(
-        self, cohort, people, no_surveys
-    ):
+    def test_each_stalled_person_gets_the_action_that_moves_them_on(self, cohort, people):
         funnel = journey.cohort_funnel(cohort=cohort)
         actions = {
             person.name.split()[0]: [(a.label, a.url, a.post) for a in person.actions]
@@ -177,15 +160,15 @@ class TestFunnelFigures:
             ("Remind", reverse("journey_remind", args=[ben.pk]), True),
             ("Rematch", "/admin/matching/match/?" + urlencode({"q": ben.user.email}), False),
         ]
-        # Without surveys there is nothing to remind Cal of; the committee records a promotion.
-        assert [a[0] for a in actions["Cal"]] == ["Record a promotion"]
+        # Met but no survey answer yet: remind Cal about the survey, or record a promotion.
+        assert [a[0] for a in actions["Cal"]] == ["Remind", "Record a promotion"]
         assert actions["Dee"] == [
             ("Graduate", "/admin/matching/match/?" + urlencode({"q": dee.user.email}), False)
         ]
         assert actions["Eve"] == []
 
     def test_a_later_mentor_enrollment_counts_as_coming_back_only_after_graduating(
-        self, cohort, people, no_surveys
+        self, cohort, people
     ):
         starts = cohort.program_starts_on + timedelta(days=365)
         later = CohortFactory(program_starts_on=starts, program_ends_on=starts + timedelta(300))
@@ -200,54 +183,37 @@ class TestFunnelFigures:
         assert steps["mentor"].count == 1
         assert steps["mentor"].median_days == 7  # graduated 10 days ago, mentor intake 3
 
-    def test_withdrawn_apms_and_other_cohorts_are_not_counted(self, cohort, people, no_surveys):
+    def test_withdrawn_apms_and_other_cohorts_are_not_counted(self, cohort, people):
         Enrollment.objects.filter(pk=people["Ada"].pk).update(status=Enrollment.Status.WITHDRAWN)
         EnrollmentFactory(cohort=CohortFactory())
         EnrollmentFactory(cohort=cohort, role=Role.MENTOR)
         assert figures(journey.cohort_funnel(cohort=cohort))["intake"].count == 4
 
-    def test_an_empty_cohort_has_no_shares(self, cohort, no_surveys):
+    def test_an_empty_cohort_has_no_shares(self, cohort):
         steps = figures(journey.cohort_funnel(cohort=cohort))
         assert steps["intake"].count == 0
         assert steps["intake"].share is None
 
 
 class TestSurveyStep:
-    def test_without_the_surveys_app_the_step_counts_zero_and_says_so(
-        self, committee_client, cohort, people, no_surveys
-    ):
-        response = committee_client.get(URL, {"cohort": cohort.slug})
-        steps = figures(response.context["funnel"])
-        assert steps["survey"].count == 0
-        assert steps["survey"].available is False
-        assert journey.SURVEYS_NOT_SET_UP in response.content.decode()
-
     def test_a_completed_invitation_counts_as_answered(self, cohort, people):
-        from django.apps import apps
+        from surveys.models import Invitation, Survey
 
-        try:
-            invitation_model = apps.get_model("surveys", "Invitation")
-            survey_model = apps.get_model("surveys", "Survey")
-        except LookupError:
-            pytest.skip("the surveys app has no Invitation model yet")
-        if invitation_model._meta.db_table not in connection.introspection.table_names():
-            pytest.skip("the surveys app's tables are not migrated yet")
-        survey = survey_model.objects.create(
+        survey = Survey.objects.create(
             cohort=cohort, title="End of cohort", opens_at=at_noon(40), closes_at=at_noon(1)
         )
         for name, completed in (("Cal", day(35)), ("Ben", None)):
-            invitation_model.objects.create(
+            Invitation.objects.create(
                 survey=survey, user=people[name].user, role=Role.APM, completed_on=completed
             )
         steps = figures(journey.cohort_funnel(cohort=cohort))
-        assert steps["survey"].available is True
         assert steps["survey"].count == 1
         assert steps["survey"].median_days == 5  # met 40 days ago, answered 35
 
 
 class TestJourneyPage:
     def test_the_committee_sees_the_funnel_and_the_stalled_lists(
-        self, committee_client, cohort, people, no_surveys
+        self, committee_client, cohort, people
     ):
         response = committee_client.get(URL, {"cohort": cohort.slug, "days": "21"})
         assert response.status_code == 200
@@ -260,7 +226,7 @@ class TestJourneyPage:
         assert "How these figures are counted" in page
 
     def test_without_parameters_the_newest_cohort_shows_with_21_days(
-        self, committee_client, cohort, no_surveys
+        self, committee_client, cohort
     ):
         CohortFactory(program_starts_on=day(200), program_ends_on=day(100))  # an older one
         CohortFactory(
@@ -270,9 +236,7 @@ class TestJourneyPage:
         assert response.context["cohort"] == cohort  # drafts are not shown
         assert response.context["days"] == journey.DEFAULT_STALLED_DAYS
 
-    def test_a_bad_threshold_says_so_and_uses_the_default(
-        self, committee_client, cohort, no_surveys
-    ):
+    def test_a_bad_threshold_says_so_and_uses_the_default(self, committee_client, cohort):
         response = committee_client.get(URL, {"cohort": cohort.slug, "days": "-4"})
         assert response.status_code == 200
         assert response.context["days"] == journey.DEFAULT_STALLED_DAYS
