@@ -1,0 +1,148 @@
+"""Approved matches, hand matches, rematch requests and banned pairs."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from matching import services
+from matching.forms import HandMatchForm
+from matching.models import (
+    BannedPair,
+    Match,
+    RematchRequest,
+)
+from mentorship.common.admin_actions import apply_each
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = ["apm_name", "mentor_name", "cohort", "status", "score", "approved_by",
+                    "created_at", "introduced_at"]  # fmt: skip
+    list_filter = ["status", "cohort"]
+    list_select_related = ["apm__user", "mentor__user", "cohort", "approved_by"]
+    search_fields = ["apm__user__full_name", "apm__user__email", "mentor__user__full_name",
+                     "mentor__user__email"]  # fmt: skip
+    readonly_fields = ["cohort", "apm", "mentor", "proposal", "status", "score", "reasons",
+                       "approved_by", "override_reason", "created_at", "introduced_at",
+                       "ended_at", "end_reason"]  # fmt: skip
+    fields = readonly_fields
+    actions = ["end_selected", "graduate_selected"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="APM", ordering="apm__user__full_name")
+    def apm_name(self, match):
+        return match.apm.user.display_name
+
+    @admin.display(description="Mentor", ordering="mentor__user__full_name")
+    def mentor_name(self, match):
+        return match.mentor.user.display_name
+
+    @admin.action(description="End selected matches (no fault; the pair is not proposed again)")
+    def end_selected(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda match: services.match_end(
+                match=match, acting_user=request.user, reason="Ended by the committee"
+            ),
+            "Ended",
+        )
+
+    @admin.action(description="Graduate the APM of selected matches (needs a confirmed promotion)")
+    def graduate_selected(self, request, queryset):
+        from mentorship.graduation import apm_graduate
+
+        apply_each(
+            request,
+            queryset.select_related("apm__user"),
+            lambda match: apm_graduate(match=match, acting_user=request.user),
+            "Graduated",
+            lambda match: match.apm.user,
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Hand-match: choose a pair, see its score, reasons and broken rules, confirm."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = HandMatchForm(
+            request.POST if request.method == "POST" else None,
+            initial=request.GET.dict(),
+            admin_site=self.admin_site,
+        )
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            apm, mentor = form.cleaned_data["apm"], form.cleaned_data["mentor"]
+            try:
+                preview = services.hand_match_preview(apm=apm, mentor=mentor)
+                if "confirm" in request.POST:
+                    match = services.match_create_by_hand(
+                        apm=apm,
+                        mentor=mentor,
+                        acting_user=request.user,
+                        override_reason=form.cleaned_data["override_reason"],
+                    )
+                    messages.success(request, f"Matched {apm.user} with {mentor.user}.")
+                    return HttpResponseRedirect(
+                        reverse("admin:matching_match_change", args=[match.pk])
+                    )
+            except ValidationError as error:
+                form.add_error(None, error)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Hand-match an APM and a mentor",
+            "form": form,
+            "preview": preview,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/matching/match/hand_match.html", context)
+
+
+@admin.register(RematchRequest)
+class RematchRequestAdmin(admin.ModelAdmin):
+    list_display = ["match", "requested_by", "status", "created_at", "resolved_by"]
+    list_filter = ["status"]
+    list_select_related = ["match__apm__user", "match__mentor__user", "requested_by",
+                           "resolved_by"]  # fmt: skip
+    readonly_fields = ["match", "requested_by", "reason", "status", "created_at", "resolved_by",
+                       "resolved_at"]  # fmt: skip
+    fields = readonly_fields
+    actions = ["resolve_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="End the match and put the APM back into matching")
+    def resolve_selected(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda rematch: services.rematch_request_resolve(
+                request=rematch, acting_user=request.user
+            ),
+            "Resolved",
+        )
+
+
+@admin.register(BannedPair)
+class BannedPairAdmin(admin.ModelAdmin):
+    list_display = ["apm_user", "mentor_user", "reason", "created_by", "created_at"]
+    list_select_related = ["apm_user", "mentor_user", "created_by"]
+    search_fields = ["apm_user__email", "apm_user__full_name", "mentor_user__email",
+                     "mentor_user__full_name"]  # fmt: skip
+    autocomplete_fields = ["apm_user", "mentor_user"]
+    readonly_fields = ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,98 @@
+"""Proposals: the committee reviews, approves and rejects what the engine suggests."""
+
+from django.contrib import admin
+
+from matching import selectors, services
+from matching.models import (
+    Proposal,
+)
+from mentorship.common.admin_actions import apply_each
+
+
+def _pair(proposal) -> str:
+    return f"{proposal.apm.user} ↔ {proposal.mentor.user}"
+
+
+class BusinessUnitFilter(admin.SimpleListFilter):
+    role = "apm"
+
+    def lookups(self, request, model_admin):
+        from mentorship.models import BusinessUnit
+
+        return [(unit.pk, unit.name) for unit in BusinessUnit.objects.all()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.role}__user__profile__business_unit": self.value()})
+        return queryset
+
+
+class ApmUnitFilter(BusinessUnitFilter):
+    title = "APM's business unit"
+    parameter_name = "apm_unit"
+    role = "apm"
+
+
+class MentorUnitFilter(BusinessUnitFilter):
+    title = "mentor's business unit"
+    parameter_name = "mentor_unit"
+    role = "mentor"
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ["apm_name", "mentor_name", "score_display", "reasons", "status", "run"]
+    list_filter = ["status", "cohort", "run", ApmUnitFilter, MentorUnitFilter]
+    list_select_related = ["apm__user", "mentor__user", "run", "run__cohort"]
+    search_fields = ["apm__user__full_name", "apm__user__email", "mentor__user__full_name",
+                     "mentor__user__email"]  # fmt: skip
+    readonly_fields = ["run", "cohort", "apm", "mentor", "score", "reasons", "parts", "status",
+                       "decided_by", "decided_at"]  # fmt: skip
+    fields = readonly_fields
+    actions = ["approve_selected", "reject_selected"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="APM", ordering="apm__user__full_name")
+    def apm_name(self, proposal):
+        return proposal.apm.user.display_name
+
+    @admin.display(description="Score", ordering="score")
+    def score_display(self, proposal):
+        return f"{proposal.score:.1f}"
+
+    @admin.display(description="Mentor", ordering="mentor__user__full_name")
+    def mentor_name(self, proposal):
+        return proposal.mentor.user.display_name
+
+    @admin.action(description="Approve selected proposals", permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        apply_each(
+            request,
+            queryset.select_related("apm__user", "mentor__user").order_by("-score"),
+            lambda item: services.proposal_approve(proposal=item, acting_user=request.user),
+            "Approved",
+            _pair,
+        )
+
+    @admin.action(description="Reject selected proposals", permissions=["approve"])
+    def reject_selected(self, request, queryset):
+        apply_each(
+            request,
+            queryset.select_related("apm__user", "mentor__user"),
+            lambda item: services.proposal_reject(proposal=item, acting_user=request.user),
+            "Rejected",
+            _pair,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "progress": selectors.cohort_match_progress()}
+        return super().changelist_view(request, extra_context)
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("matching.approve_proposal")

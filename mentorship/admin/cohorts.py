@@ -1,0 +1,188 @@
+"""Cohorts, their lifecycle actions and the roster import."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import urlencode
+
+from mentorship import roster, services
+from mentorship.models import (
+    Cohort,
+    Enrollment,
+    Role,
+)
+from toolkit.models import Category
+
+# Importing creates and changes enrollments; whoever may change them may import.
+IMPORT_ROSTER_PERMISSION = "mentorship.change_enrollment"
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Roster file (CSV)",
+        help_text=(
+            "One row per person below a header row naming the columns. "
+            f"Up to {roster.megabytes(roster.MAX_ROSTER_BYTES)}."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        required=False,
+        label="Check only (dry run): look for problems without importing anything",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused before it is read: the size comes from the upload's headers.
+        if upload.size > roster.MAX_ROSTER_BYTES:
+            raise ValidationError(
+                roster.FILE_TOO_LARGE,
+                code="too_large",
+                params={
+                    "size": roster.megabytes(upload.size),
+                    "limit": roster.megabytes(roster.MAX_ROSTER_BYTES),
+                },
+            )
+        return upload
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "status",
+        "apm_count",
+        "mentor_count",
+        "intake_opens_at",
+        "intake_closes_at",
+        "program_starts_on",
+    ]
+    list_filter = ["status"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    # The status moves only through the actions below, which check the allowed order.
+    readonly_fields = ["status"]
+    actions = ["open_intake", "start_matching", "mark_active", "close"]
+
+    def get_queryset(self, request):
+        submitted = Q(enrollments__status=Enrollment.Status.SUBMITTED)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                apm_count=Count("enrollments", filter=submitted & Q(enrollments__role=Role.APM)),
+                mentor_count=Count(
+                    "enrollments", filter=submitted & Q(enrollments__role=Role.MENTOR)
+                ),
+            )
+        )
+
+    @admin.display(description="APMs", ordering="apm_count")
+    def apm_count(self, cohort):
+        return cohort.apm_count
+
+    @admin.display(description="Mentors", ordering="mentor_count")
+    def mentor_count(self, cohort):
+        return cohort.mentor_count
+
+    @admin.action(description="Open intake", permissions=["change"])
+    def open_intake(self, request, queryset):
+        self._transition(request, queryset, Cohort.Status.INTAKE_OPEN)
+
+    @admin.action(description="Start matching (closes intake)", permissions=["change"])
+    def start_matching(self, request, queryset):
+        self._transition(request, queryset, Cohort.Status.MATCHING)
+
+    @admin.action(description="Mark active", permissions=["change"])
+    def mark_active(self, request, queryset):
+        self._transition(request, queryset, Cohort.Status.ACTIVE)
+
+    @admin.action(description="Close", permissions=["change"])
+    def close(self, request, queryset):
+        self._transition(request, queryset, Cohort.Status.CLOSED)
+
+    def _transition(self, request, queryset, to_status):
+        moved = []
+        for cohort in queryset:
+            try:
+                services.cohort_transition(
+                    cohort=cohort, to_status=to_status, acting_user=request.user
+                )
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{cohort.name}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                moved.append(cohort.name)
+        if moved:
+            label = Cohort.Status(to_status).label
+            self.message_user(request, f"Now “{label}”: {', '.join(moved)}.", messages.SUCCESS)
+
+    def get_urls(self):
+        import_view = self.admin_site.admin_view(self.import_roster_view)
+        return [
+            path(
+                "<path:object_id>/import-roster/",
+                import_view,
+                name="mentorship_cohort_import_roster",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import_roster": request.user.has_perm(IMPORT_ROSTER_PERMISSION),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def import_roster_view(self, request, object_id):
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not request.user.has_perm(IMPORT_ROSTER_PERMISSION):
+            raise PermissionDenied
+        cohort = self.get_object(request, unquote(object_id))
+        if cohort is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+
+        result = None
+        if request.method == "POST":
+            form = RosterUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                result = roster.roster_import(
+                    data=upload.read(),
+                    cohort=cohort,
+                    dry_run=form.cleaned_data["dry_run"],
+                    acting_user=request.user,
+                )
+                if result.ok and not result.dry_run:
+                    self.message_user(
+                        request,
+                        f"Imported {upload.name} into {cohort.name}. {result.summary()}",
+                        messages.SUCCESS,
+                    )
+                    for note in result.notes:
+                        self.message_user(request, note, messages.WARNING)
+                    changelist = reverse("admin:mentorship_enrollment_changelist")
+                    query = urlencode({"cohort__id__exact": cohort.pk})
+                    return HttpResponseRedirect(f"{changelist}?{query}")
+        else:
+            form = RosterUploadForm()
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import roster into {cohort.name}",
+            "opts": self.opts,
+            "cohort": cohort,
+            "form": form,
+            "result": result,
+            "columns": roster.COLUMNS,
+            "topic_slugs": Category.objects.values_list("slug", flat=True),
+            "has_view_permission": self.has_view_permission(request, cohort),
+        }
+        return TemplateResponse(request, "admin/mentorship/cohort/import_roster.html", context)

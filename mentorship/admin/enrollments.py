@@ -1,0 +1,88 @@
+"""Enrollments: the intake answers, filters and the roster export."""
+
+import csv
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+
+from mentorship import roster
+from mentorship.models import (
+    Enrollment,
+)
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "user_name",
+        "user_email",
+        "cohort",
+        "role",
+        "status",
+        "business_unit",
+        "capacity",
+        "submitted_at",
+    ]
+    list_filter = ["cohort", "role", "status", "user__profile__business_unit"]
+    search_fields = ["user__full_name", "user__email"]
+    list_select_related = ["cohort", "user__profile__business_unit"]
+    autocomplete_fields = ["user", "topics"]
+    actions = ["export_csv"]
+
+    @admin.display(description="Name", ordering="user__full_name")
+    def user_name(self, enrollment):
+        return enrollment.user.full_name
+
+    @admin.display(description="Email", ordering="user__email")
+    def user_email(self, enrollment):
+        return enrollment.user.email
+
+    @admin.display(description="Business unit", ordering="user__profile__business_unit__name")
+    def business_unit(self, enrollment):
+        try:
+            return enrollment.user.profile.business_unit
+        except ObjectDoesNotExist:
+            return None
+
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="mentorship_enrollment_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Export selected enrollments as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return _roster_csv_response(queryset)
+
+    def export_view(self, request):
+        """Every enrollment the changelist shows with its current filters and search."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:mentorship_enrollment_changelist"))
+        return _roster_csv_response(changelist.get_queryset(request))
+
+
+def _roster_csv_response(queryset) -> HttpResponse:
+    """The enrollments as a roster file that imports back as it is."""
+    enrollments = queryset.select_related(
+        "user__profile__business_unit", "user__profile__team", "user__profile__manager"
+    ).prefetch_related("topics")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"roster-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel reads a CSV file as UTF-8 only with this mark
+    csv.writer(response).writerows(
+        roster.roster_export_rows(enrollments.iterator(chunk_size=roster.BATCH_SIZE))
+    )
+    return response

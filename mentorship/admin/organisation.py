@@ -1,0 +1,83 @@
+"""People's profiles, business units and teams."""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from mentorship.models import (
+    BusinessUnit,
+    Profile,
+    Team,
+)
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = [
+        "user_name",
+        "user_email",
+        "title",
+        "business_unit",
+        "team",
+        "manager",
+        "time_zone",
+    ]
+    list_filter = ["business_unit"]
+    search_fields = ["user__full_name", "user__email", "title"]
+    list_select_related = ["user", "business_unit", "team__business_unit", "manager"]
+    autocomplete_fields = ["user", "manager", "business_unit", "team"]
+
+    @admin.display(description="Name", ordering="user__full_name")
+    def user_name(self, profile):
+        return profile.user.full_name
+
+    @admin.display(description="Email", ordering="user__email")
+    def user_email(self, profile):
+        return profile.user.email
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    fields = ["name"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(BusinessUnit)
+class BusinessUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "team_count", "people_count"]
+    search_fields = ["name"]
+    inlines = [TeamInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                team_count=Count("teams", distinct=True),
+                people_count=Count("profiles", distinct=True),
+            )
+        )
+
+    @admin.display(description="Teams", ordering="team_count")
+    def team_count(self, unit):
+        return unit.team_count
+
+    @admin.display(description="People", ordering="people_count")
+    def people_count(self, unit):
+        return unit.people_count
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "business_unit", "people_count"]
+    list_filter = ["business_unit"]
+    search_fields = ["name", "business_unit__name"]
+    list_select_related = ["business_unit"]
+    autocomplete_fields = ["business_unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(people_count=Count("profiles"))
+
+    @admin.display(description="People", ordering="people_count")
+    def people_count(self, team):
+        return team.people_count

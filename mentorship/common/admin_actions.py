@@ -1,0 +1,28 @@
+"""One helper for every admin action that runs a service over the selected rows."""
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+
+
+def apply_each(
+    request, items: Iterable, action: Callable, verb: str, describe: Callable = str
+) -> int:
+    """Run ``action`` on each item; report how many worked and each refusal's reason.
+
+    A refusal (the service's ValidationError) does not stop the others: the committee
+    sees every row that was not changed, and why. Returns how many worked.
+    """
+    done, errors = 0, []
+    for item in items:
+        try:
+            action(item)
+            done += 1
+        except ValidationError as error:
+            errors.append(f"{describe(item)}: {' '.join(error.messages)}")
+    if done:
+        messages.success(request, f"{verb} {done}.")
+    for error in errors:
+        messages.error(request, error)
+    return done
