@@ -45,8 +45,8 @@ def build(responses: int, unit_count: int, seed: int = 11):
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
+    from mentorship.accounts import committee_member_add
     from mentorship.models import BusinessUnit, Cohort, Enrollment, Role, User
-    from mentorship.services import committee_member_add
     from surveys.models import Answer, Invitation, Question, Response, Survey
     from surveys.starter import TEMPLATES
 

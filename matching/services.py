@@ -21,8 +21,8 @@ from matching.models import (
     RematchRequest,
     UnmatchedApm,
 )
+from mentorship.common.audit import audit_record
 from mentorship.models import Cohort, Enrollment, Role, User
-from mentorship.services import audit_record
 
 logger = logging.getLogger(__name__)
 

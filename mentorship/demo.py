@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from mentorship.accounts import committee_member_add
 from mentorship.models import (
     BusinessUnit,
     Cadence,
@@ -24,7 +25,6 @@ from mentorship.models import (
     Team,
     User,
 )
-from mentorship.services import committee_member_add
 from toolkit.models import Category
 
 DEMO_PASSWORD = "mentorship-demo-2026"  # noqa: S105 - published on purpose, demo only

@@ -20,6 +20,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorship.accounts import profile_for
+from mentorship.common.audit import audit_record
 from mentorship.models import (
     Cohort,
     Enrollment,
@@ -31,7 +33,6 @@ from mentorship.models import (
     User,
 )
 from mentorship.notifications import absolute_url, notification_queue
-from mentorship.services import audit_record, profile_for
 
 PROMOTION_IN_FUTURE = (
     "The promotion date is in the future. Record a promotion once it has happened."

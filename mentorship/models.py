@@ -9,13 +9,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+# Defined in the lowest layer so that every app can build on them; the app registers
+# them through this module.
+from mentorship.common.models import AuditLog, TimeStampedModel  # noqa: F401
 
 
 class UserManager(BaseUserManager):
@@ -454,22 +450,3 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"Preferences of {self.user}"
-
-
-class AuditLog(models.Model):
-    """Who did what, for the changes the committee answers for (append-only)."""
-
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=60, db_index=True)
-    target = models.CharField(max_length=120, blank=True, help_text="app.model:pk")
-    summary = models.TextField()
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"

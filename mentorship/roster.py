@@ -28,6 +28,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from mentorship.common.audit import audit_record
 from mentorship.models import (
     BusinessUnit,
     CareerTrack,
@@ -39,7 +40,6 @@ from mentorship.models import (
     User,
     time_zone_names,
 )
-from mentorship.services import audit_record
 from toolkit.models import Category
 
 # Rows per bulk query. The database may split further (SQLite allows 999 parameters).

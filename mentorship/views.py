@@ -9,7 +9,8 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mentorship import graduation, selectors, services
+from matching import meetings
+from mentorship import graduation, selectors
 from mentorship import journey as journeys
 from mentorship.forms import (
     IntakeForm,
@@ -20,6 +21,7 @@ from mentorship.forms import (
     PromotionReportForm,
 )
 from mentorship.health import health_report
+from mentorship.intake import enrollment_save, enrollment_withdraw
 from mentorship.models import Cohort, Enrollment, NotificationPreference, Profile, Role
 from mentorship.notifications import unsubscribe_user_id
 
@@ -96,7 +98,7 @@ def intake(request, slug, role):
     if data is not None and profile_form.is_valid() and intake_form.is_valid():
         try:
             with transaction.atomic():
-                saved = services.enrollment_save(
+                saved = enrollment_save(
                     user=request.user,
                     cohort=cohort,
                     role=role,
@@ -127,7 +129,7 @@ def withdraw(request, slug, role):
         messages.error(request, "Intake has closed. To withdraw now, please email the committee.")
         return redirect("home")
     try:
-        services.enrollment_withdraw(enrollment=enrollment, acting_user=request.user)
+        enrollment_withdraw(enrollment=enrollment, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -157,7 +159,7 @@ def meeting_new(request, match_id):
     form = MeetingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.meeting_log(
+            meeting = meetings.meeting_log(
                 match=match,
                 logged_by=request.user,
                 occurred_on=form.cleaned_data["occurred_on"],

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from mentorship.common.audit import audit_record
 from mentorship.selectors import is_committee
-from mentorship.services import audit_record
 from surveys import exports, selectors, services
 from surveys.forms import AnswerForm
 from surveys.models import Survey, privacy_threshold

@@ -1,7 +1,7 @@
 import pytest
 
+from mentorship.accounts import committee_member_add
 from mentorship.models import Role
-from mentorship.services import committee_member_add
 from tests.factories import (
     BusinessUnitFactory,
     CohortFactory,

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
-from mentorship import roster, services
+from mentorship import cohorts, roster
 from mentorship.models import (
     Cohort,
     Enrollment,
@@ -109,7 +109,7 @@ class CohortAdmin(admin.ModelAdmin):
         moved = []
         for cohort in queryset:
             try:
-                services.cohort_transition(
+                cohorts.cohort_transition(
                     cohort=cohort, to_status=to_status, acting_user=request.user
                 )
             except ValidationError as error:

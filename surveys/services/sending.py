@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 
+from mentorship.common.audit import audit_record
 from mentorship.models import Cohort, User
-from mentorship.services import audit_record
 from surveys import selectors, starter
 from surveys.models import Answer, Invitation, Question, Response, Survey
 

@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from matching import meetings
 from matching import services as matching_services
 from matching.models import Match
-from mentorship import services
+from mentorship.accounts import committee_member_add
 from mentorship.models import Cohort, Enrollment, GraduationGuide, Promotion, Role
-from mentorship.services import committee_member_add
 from tests.factories import PASSWORD, CohortFactory, UserFactory
 from toolkit.models import Topic
 
@@ -31,7 +31,7 @@ def journey_setting(cohort, make_apm, make_mentor):
     mentor = make_mentor(user__full_name="Morgan Lee", topics=("career-growth",))
     match = matching_services.match_create_by_hand(apm=apm, mentor=mentor, acting_user=committee)
     Match.objects.filter(pk=match.pk).update(created_at=timezone.now() - timedelta(days=80))
-    services.meeting_log(
+    meetings.meeting_log(
         match=match,
         logged_by=apm.user,
         occurred_on=timezone.localdate() - timedelta(days=60),

@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from mentorship.accounts import committee_member_add
 from mentorship.models import Enrollment
-from mentorship.services import committee_member_add
 from tests.factories import PASSWORD, CohortFactory, UserFactory
 from tests.mentorship.test_roster import mentor, person, to_csv
 

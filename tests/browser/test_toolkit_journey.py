@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from matching import services
-from mentorship.services import committee_member_add
+from mentorship.accounts import committee_member_add
 from tests.factories import PASSWORD, UserFactory
 from toolkit.models import Bookmark, Topic
 from toolkit.selectors import pair_suggestions

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorship import roster
+from mentorship.cohorts import COHORT_TRANSITION_NOT_ALLOWED
+from mentorship.common.audit import audit_record
 from mentorship.models import AuditLog, Cohort, Enrollment, Role, User
-from mentorship.services import COHORT_TRANSITION_NOT_ALLOWED, audit_record
 from tests.factories import CohortFactory, EnrollmentFactory, ProfileFactory, UserFactory
 from tests.mentorship.test_roster import mentor, person, to_csv
 

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from matching import meetings
 from matching import services as matching_services
 from matching.models import BannedPair, Match
-from mentorship import graduation, services
+from mentorship import graduation
 from mentorship.models import (
     AuditLog,
     CareerTrack,
@@ -69,7 +70,7 @@ def admin_action(client, model_url, action, ids):
 
 
 def log_meeting(match, *topic_slugs, days_ago=10):
-    return services.meeting_log(
+    return meetings.meeting_log(
         match=match,
         logged_by=match.apm.user,
         occurred_on=TODAY() - timedelta(days=days_ago),

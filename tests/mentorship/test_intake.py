@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorship import forms, services
+from mentorship import cohorts, forms, intake
 from mentorship.models import AuditLog, Cohort, Enrollment, Profile, Role, User
 from mentorship.selectors import enrollment_shared_answers
 from tests.factories import (
@@ -285,7 +285,7 @@ class TestSharedAnswers:
 class TestServices:
     def test_cohort_moves_forward_and_the_move_is_audited(self, committee):
         cohort = CohortFactory(status=Cohort.Status.DRAFT)
-        services.cohort_transition(
+        cohorts.cohort_transition(
             cohort=cohort, to_status=Cohort.Status.INTAKE_OPEN, acting_user=committee
         )
         cohort.refresh_from_db()
@@ -305,9 +305,9 @@ class TestServices:
     def test_cohort_refuses_skipped_or_backward_moves(self, current, target):
         cohort = CohortFactory(status=current)
         with pytest.raises(ValidationError) as error:
-            services.cohort_transition(cohort=cohort, to_status=target, acting_user=None)
+            cohorts.cohort_transition(cohort=cohort, to_status=target, acting_user=None)
         assert error.value.messages == [
-            services.COHORT_TRANSITION_NOT_ALLOWED
+            cohorts.COHORT_TRANSITION_NOT_ALLOWED
             % {"current": Cohort.Status(current).label, "target": Cohort.Status(target).label}
         ]
         cohort.refresh_from_db()
@@ -316,7 +316,7 @@ class TestServices:
     def test_saving_after_intake_closed_raises_and_saves_nothing(self, outsider):
         cohort = CohortFactory(intake_closes_at=timezone.now() - timedelta(seconds=1))
         with pytest.raises(ValidationError) as error:
-            services.enrollment_save(
+            intake.enrollment_save(
                 user=outsider,
                 cohort=cohort,
                 role=Role.APM,
@@ -324,14 +324,14 @@ class TestServices:
                 profile_data={},
                 intake_data={"topics": []},
             )
-        assert error.value.messages == [services.INTAKE_CLOSED % {"cohort": cohort.name}]
+        assert error.value.messages == [intake.INTAKE_CLOSED % {"cohort": cohort.name}]
         assert not Enrollment.objects.exists()
 
     def test_withdrawing_twice_is_refused(self, apm):
         enrollment = apm.enrollments.get()
-        services.enrollment_withdraw(enrollment=enrollment, acting_user=apm)
+        intake.enrollment_withdraw(enrollment=enrollment, acting_user=apm)
         with pytest.raises(ValidationError):
-            services.enrollment_withdraw(enrollment=enrollment, acting_user=apm)
+            intake.enrollment_withdraw(enrollment=enrollment, acting_user=apm)
 
 
 def test_database_refuses_a_capacity_for_an_apm_or_four_for_a_mentor(cohort):

@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from matching import meetings
 from matching import services as matching_services
 from matching.models import Match
-from mentorship import graduation, journey, services
+from mentorship import graduation, journey
 from mentorship.models import (
     AuditLog,
     Cohort,
@@ -71,7 +72,7 @@ def people(cohort, committee, make_apm, make_mentor):
         )
         Match.objects.filter(pk=match.pk).update(created_at=at_noon(steps["matched"]))
         if "met" in steps:
-            services.meeting_log(
+            meetings.meeting_log(
                 match=match, logged_by=apm.user, occurred_on=day(steps["met"]),
                 duration_minutes=30, topics=[],
             )  # fmt: skip
