@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from mentorship.models import TimeStampedModel
+from mentorship.common.models import TimeStampedModel
 
 READING_BAD_URL = "Reading links must start with http:// or https:// (got “%(url)s”)."
 READING_BAD_SHAPE = "Each reading link needs a title and a url."
