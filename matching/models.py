@@ -2,7 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from mentorship.models import Cohort, Enrollment, TimeStampedModel
+from mentorship.common.lifecycle import Lifecycle
+from mentorship.common.models import TimeStampedModel
+from mentorship.models import Cohort, Enrollment
 
 
 class MatchingRun(TimeStampedModel):
@@ -15,6 +17,14 @@ class MatchingRun(TimeStampedModel):
         FAILED = "failed", "Failed"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    lifecycle = Lifecycle(
+        {
+            Status.QUEUED: {Status.RUNNING, Status.FAILED},
+            Status.RUNNING: {Status.SUCCEEDED, Status.FAILED},
+        },
+        advice="A run goes queued → running → succeeded or failed; start a new run instead.",
+    )
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="matching_runs")
     started_by = models.ForeignKey(
@@ -72,6 +82,13 @@ class Proposal(TimeStampedModel):
         REJECTED = "rejected", "Rejected"
         SUPERSEDED = "superseded", "Superseded by a later run"
 
+    lifecycle = Lifecycle(
+        {Status.PROPOSED: {Status.APPROVED, Status.REJECTED, Status.SUPERSEDED}},
+        refused="This proposal is “%(current)s”, so it can no longer be approved or "
+        "rejected. Only a proposal waiting for review can be: run matching again, or "
+        "hand-match the APM.",
+    )
+
     run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="proposals")
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="proposals")
     apm = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="apm_proposals")
@@ -127,6 +144,11 @@ class Match(TimeStampedModel):
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended"
         GRADUATED = "graduated", "Graduated"
+
+    lifecycle = Lifecycle(
+        {Status.ACTIVE: {Status.ENDED, Status.GRADUATED}},
+        refused="This match is “%(current)s”: only an active match can end or graduate.",
+    )
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="matches")
     apm = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="apm_matches")
@@ -199,6 +221,11 @@ class RematchRequest(TimeStampedModel):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Match ended, back in matching"
         DECLINED = "declined", "Declined"
+
+    lifecycle = Lifecycle(
+        {Status.OPEN: {Status.RESOLVED, Status.DECLINED}},
+        refused="This rematch request is “%(current)s”: it has already been handled.",
+    )
 
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="rematch_requests")
     requested_by = models.ForeignKey(

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from matching import engine, selectors
+from matching.emails import match_introduction_queue
 from matching.models import (
     BannedPair,
     Match,
@@ -21,8 +22,12 @@ from matching.models import (
     RematchRequest,
     UnmatchedApm,
 )
+from mentorship.cohorts import cohort_require_matchable
 from mentorship.common.audit import audit_record
+from mentorship.common.background import enqueue_on_commit
+from mentorship.common.lifecycle import transition, transition_many
 from mentorship.models import Cohort, Enrollment, Role, User
+from toolkit.models import Category
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +35,8 @@ RUN_ALREADY_ACTIVE = (
     "A matching run for %(cohort)s is already queued or running. "
     "Wait for it to finish, then start another."
 )
-RUN_COHORT_NOT_READY = (
-    "%(cohort)s is %(status)s: matching runs only for cohorts with intake open, "
-    "in matching, or active."
-)
-PROPOSAL_NOT_OPEN = "This proposal is %(status)s, so it can no longer be approved or rejected."
+EXECUTE_RUN_TASK = "matching.tasks.execute_matching_run"
+PROPOSAL_NOT_OPEN = Proposal.lifecycle.refused
 APM_ALREADY_MATCHED = "%(apm)s already has an active match with %(mentor)s."
 MENTOR_AT_CAPACITY = "%(mentor)s is at capacity (%(capacity)s) and cannot take another APM."
 RULE_NEVER_OVERRIDDEN = "This pair cannot be matched: %(rule)s This rule cannot be overridden."
@@ -51,12 +53,6 @@ WRONG_ROLES = "Pick an APM enrollment and a mentor enrollment."
 MATCH_NOT_ACTIVE = "This match has already ended."
 REMATCH_ALREADY_OPEN = "You have already asked for a rematch; the committee will be in touch."
 REMATCH_NOT_OPEN = "This rematch request has already been handled."
-
-RUNNABLE_COHORT_STATUSES = {
-    Cohort.Status.INTAKE_OPEN,
-    Cohort.Status.MATCHING,
-    Cohort.Status.ACTIVE,
-}
 # The manager rule protects candid conversations; the committee may never override it.
 NEVER_OVERRIDDEN = {"same_person", "manager"}
 
@@ -68,14 +64,7 @@ def run_request(
     *, cohort: Cohort, acting_user: User | None, weights: dict | None = None
 ) -> MatchingRun:
     """Queue a matching run; the worker picks it up once this transaction commits."""
-    from matching.tasks import execute_matching_run
-
-    if cohort.status not in RUNNABLE_COHORT_STATUSES:
-        raise ValidationError(
-            RUN_COHORT_NOT_READY,
-            code="cohort_not_ready",
-            params={"cohort": cohort.name, "status": cohort.get_status_display().lower()},
-        )
+    cohort_require_matchable(cohort)
     weights = engine.Weights.from_dict(weights or {}).as_dict()
     try:
         with transaction.atomic():
@@ -89,7 +78,7 @@ def run_request(
                 summary=f"Matching run requested for {cohort.name}",
                 weights=weights,
             )
-            transaction.on_commit(lambda: execute_matching_run.delay(run.pk))
+            enqueue_on_commit(EXECUTE_RUN_TASK, run.pk)
     except IntegrityError:
         # The partial unique index on active runs: another run is queued or running.
         raise ValidationError(
@@ -101,24 +90,40 @@ def run_request(
 def run_execute(*, run_id: int) -> MatchingRun | None:
     """Run the engine and write proposals. Safe to call twice: only a queued run is claimed.
 
-    The claim is a conditional update (queued → running); a second delivery of the
-    same task finds nothing to claim and returns. Proposals are written in one
-    transaction, so a failure leaves the earlier proposals as they were.
+    The claim locks the run and moves it queued → running in its own transaction; a
+    second delivery of the same task finds it running and returns. Proposals are
+    written in one transaction, so a failure leaves the earlier proposals as they were.
     """
-    claimed = MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.QUEUED).update(
-        status=MatchingRun.Status.RUNNING, started_at=timezone.now()
-    )
-    if claimed != 1:
-        return None
-    run = MatchingRun.objects.select_related("cohort").get(pk=run_id)
+    with transaction.atomic():
+        run = (
+            MatchingRun.objects.select_for_update()
+            .select_related("cohort")
+            .filter(pk=run_id, status=MatchingRun.Status.QUEUED)
+            .first()
+        )
+        if run is None:
+            return None
+        transition(
+            run,
+            to=MatchingRun.Status.RUNNING,
+            actor=None,
+            action="matching.run_started",
+            summary=f"Matching run #{run.pk} for {run.cohort.name} started",
+            changes={"started_at": timezone.now()},
+            lock=False,
+        )
     try:
         result = _run_solve_and_write(run)
     except Exception as error:
         logger.exception("Matching run %s failed", run_id)
-        MatchingRun.objects.filter(pk=run_id).update(
-            status=MatchingRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"{type(error).__name__}: {error}"[:2000],
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        transition(
+            run,
+            to=MatchingRun.Status.FAILED,
+            actor=None,
+            action="matching.run_failed",
+            summary=f"Matching run #{run.pk} for {run.cohort.name} failed: {reason}"[:500],
+            changes={"finished_at": timezone.now(), "error": reason},
         )
         raise
     return result
@@ -141,8 +146,12 @@ def _run_solve_and_write(run: MatchingRun) -> MatchingRun:
     with transaction.atomic():
         # Re-running supersedes what is still waiting for review; approved, rejected
         # and matched pairs are history and stay.
-        Proposal.objects.filter(cohort=run.cohort, status=Proposal.Status.PROPOSED).update(
-            status=Proposal.Status.SUPERSEDED
+        transition_many(
+            Proposal.objects.filter(cohort=run.cohort),
+            to=Proposal.Status.SUPERSEDED,
+            actor=None,
+            action="matching.proposals_superseded",
+            summary=f"Run #{run.pk} superseded the proposals of {run.cohort.name} still waiting",
         )
         Proposal.objects.bulk_create(
             [
@@ -176,19 +185,24 @@ def _run_solve_and_write(run: MatchingRun) -> MatchingRun:
             "read_seconds": round(read_seconds, 3),
             "write_seconds": round(time.perf_counter() - write_started, 3),
         }
-        MatchingRun.objects.filter(pk=run.pk).update(
-            status=MatchingRun.Status.SUCCEEDED,
-            finished_at=timezone.now(),
-            apm_count=len(inputs.apms),
-            mentor_count=len(inputs.mentors),
-            matched_count=result.matched_count,
-            unmatched_count=len(result.unmatched),
-            total_score=round(result.total_score, 2),
-            optimal=result.optimal,
-            stats=stats,
+        return transition(
+            run,
+            to=MatchingRun.Status.SUCCEEDED,
+            actor=None,
+            action="matching.run_succeeded",
+            summary=f"Matching run #{run.pk} for {run.cohort.name}: "
+            f"{result.matched_count} of {len(inputs.apms)} APMs have a proposed mentor",
+            changes={
+                "finished_at": timezone.now(),
+                "apm_count": len(inputs.apms),
+                "mentor_count": len(inputs.mentors),
+                "matched_count": result.matched_count,
+                "unmatched_count": len(result.unmatched),
+                "total_score": round(result.total_score, 2),
+                "optimal": result.optimal,
+                "stats": stats,
+            },
         )
-    run.refresh_from_db()
-    return run
 
 
 # --- Approval --------------------------------------------------------------------------
@@ -237,8 +251,6 @@ def _broken_rules(apm: Enrollment, mentor: Enrollment) -> list[tuple[str, str]]:
 
 
 def _create_match(*, apm, mentor, acting_user, score, reasons, proposal=None, override=""):
-    from matching.emails import match_introduction_queue
-
     match = Match.objects.create(
         cohort_id=apm.cohort_id,
         apm=apm,
@@ -262,11 +274,9 @@ def proposal_approve(*, proposal: Proposal, acting_user: User | None) -> Match:
     the capacity and one-active-match checks; the partial unique index on active
     matches is the backstop on databases without row locks.
     """
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status != Proposal.Status.PROPOSED:
-        raise ValidationError(
-            PROPOSAL_NOT_OPEN, code="not_open", params={"status": proposal.get_status_display()}
-        )
+    proposal = Proposal.objects.select_for_update().select_related("cohort").get(pk=proposal.pk)
+    Proposal.lifecycle.check(proposal, Proposal.Status.APPROVED)
+    cohort_require_matchable(proposal.cohort)
     apm, mentor = _lock_pair(proposal.apm_id, proposal.mentor_id)
     _check_apm_free(apm)
     _check_mentor_room(mentor)
@@ -295,16 +305,15 @@ def proposal_approve(*, proposal: Proposal, acting_user: User | None) -> Match:
             code="apm_matched",
             params={"apm": apm.user.display_name, "mentor": "another mentor"},
         ) from None
-    proposal.status = Proposal.Status.APPROVED
-    proposal.decided_by = acting_user
-    proposal.decided_at = timezone.now()
-    proposal.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    audit_record(
+    transition(
+        proposal,
+        to=Proposal.Status.APPROVED,
         actor=acting_user,
         action="matching.proposal_approved",
-        target=match,
         summary=f"Approved {apm.user} with {mentor.user} ({proposal.score:.0f})",
-        proposal=proposal.pk,
+        changes={"decided_by": acting_user, "decided_at": timezone.now()},
+        lock=False,
+        match=match.pk,
     )
     return match
 
@@ -316,21 +325,15 @@ def proposal_reject(*, proposal: Proposal, acting_user: User | None) -> Proposal
         .select_related("apm__user", "mentor__user")
         .get(pk=proposal.pk)
     )
-    if proposal.status != Proposal.Status.PROPOSED:
-        raise ValidationError(
-            PROPOSAL_NOT_OPEN, code="not_open", params={"status": proposal.get_status_display()}
-        )
-    proposal.status = Proposal.Status.REJECTED
-    proposal.decided_by = acting_user
-    proposal.decided_at = timezone.now()
-    proposal.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    audit_record(
+    return transition(
+        proposal,
+        to=Proposal.Status.REJECTED,
         actor=acting_user,
         action="matching.proposal_rejected",
-        target=proposal,
         summary=f"Rejected {proposal.apm.user} with {proposal.mentor.user}",
+        changes={"decided_by": acting_user, "decided_at": timezone.now()},
+        lock=False,
     )
-    return proposal
 
 
 def hand_match_preview(*, apm: Enrollment, mentor: Enrollment) -> dict:
@@ -338,8 +341,6 @@ def hand_match_preview(*, apm: Enrollment, mentor: Enrollment) -> dict:
     _validate_pair_roles(apm, mentor)
     apm_record, mentor_record = selectors.pair_records(apm=apm, mentor=mentor)
     banned = selectors.banned_pairs_for(apm=apm, mentor=mentor)
-    from toolkit.models import Category
-
     names = dict(Category.objects.values_list("id", "name"))
     proposal = engine.score_pair(apm_record, mentor_record, category_names=names)
     broken = engine.broken_rules(apm_record, mentor_record, banned_pairs=banned)
@@ -367,6 +368,7 @@ def match_create_by_hand(
     """
     _validate_pair_roles(apm, mentor)
     apm, mentor = _lock_pair(apm.pk, mentor.pk)
+    cohort_require_matchable(apm.cohort)
     preview = hand_match_preview(apm=apm, mentor=mentor)
     broken = preview["broken_rules"]
     for code, message in broken:
@@ -391,8 +393,12 @@ def match_create_by_hand(
         override=override_reason,
     )
     # Any open proposal for this APM is now moot.
-    Proposal.objects.filter(apm=apm, status=Proposal.Status.PROPOSED).update(
-        status=Proposal.Status.SUPERSEDED
+    transition_many(
+        Proposal.objects.filter(apm=apm),
+        to=Proposal.Status.SUPERSEDED,
+        actor=acting_user,
+        action="matching.proposals_superseded",
+        summary=f"The hand match of {apm.user} superseded their open proposal",
     )
     audit_record(
         actor=acting_user,
@@ -426,39 +432,52 @@ def match_end(*, match: Match, acting_user: User | None, reason: str, ban: bool 
         .select_related("apm__user", "mentor__user")
         .get(pk=match.pk)
     )
-    if match.status != Match.Status.ACTIVE:
-        raise ValidationError(MATCH_NOT_ACTIVE, code="not_active")
-    match.status = Match.Status.ENDED
-    match.ended_at = timezone.now()
-    match.end_reason = reason[:200]
-    match.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
+    transition(
+        match,
+        to=Match.Status.ENDED,
+        actor=acting_user,
+        action="matching.match_ended",
+        summary=f"Ended the match of {match.apm.user} with {match.mentor.user}",
+        changes={"ended_at": timezone.now(), "end_reason": reason[:200]},
+        lock=False,
+        banned=ban,
+    )
     if ban:
         BannedPair.objects.get_or_create(
             apm_user=match.apm.user,
             mentor_user=match.mentor.user,
             defaults={"reason": reason[:200], "created_by": acting_user},
         )
-    audit_record(
-        actor=acting_user,
-        action="matching.match_ended",
-        target=match,
-        summary=f"Ended the match of {match.apm.user} with {match.mentor.user}",
-        banned=ban,
-    )
     return match
 
 
 @transaction.atomic
 def rematch_request_resolve(*, request: RematchRequest, acting_user: User) -> RematchRequest:
     request = RematchRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != RematchRequest.Status.OPEN:
-        raise ValidationError(REMATCH_NOT_OPEN, code="not_open")
+    RematchRequest.lifecycle.check(request, RematchRequest.Status.RESOLVED)
     match_end(match=request.match, acting_user=acting_user, reason="No-fault rematch")
-    request.status = RematchRequest.Status.RESOLVED
-    request.resolved_by = acting_user
-    request.resolved_at = timezone.now()
-    request.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
-    return request
+    return transition(
+        request,
+        to=RematchRequest.Status.RESOLVED,
+        actor=acting_user,
+        action="matching.rematch_resolved",
+        summary=f"Resolved the rematch request for {request.match}",
+        changes={"resolved_by": acting_user, "resolved_at": timezone.now()},
+        lock=False,
+    )
+
+
+@transaction.atomic
+def rematch_request_decline(*, request: RematchRequest, acting_user: User) -> RematchRequest:
+    """Keep the match as it is; the committee talks to the person who asked."""
+    return transition(
+        request,
+        to=RematchRequest.Status.DECLINED,
+        actor=acting_user,
+        action="matching.rematch_declined",
+        summary=f"Declined the rematch request for {request.match}",
+        changes={"resolved_by": acting_user, "resolved_at": timezone.now()},
+    )
 
 
 def cohort_match_summary(*, cohort: Cohort) -> dict:

@@ -1,5 +1,15 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+
+from mentorship import roles
+
+
+def register_tasks(app_config: AppConfig) -> None:
+    """Import the app's Celery tasks in every process, web ones included, so that
+    services can queue them by name (mentorship.common.background)."""
+    import_module(f"{app_config.name}.tasks")
 
 
 class MentorshipConfig(AppConfig):
@@ -7,8 +17,7 @@ class MentorshipConfig(AppConfig):
     verbose_name = "Mentorship program"
 
     def ready(self):
-        from mentorship import roles
-
+        register_tasks(self)
         # New models arrive with later migrations; keep the committee's permissions
         # in step with them after every migrate. Connected for every app (not only
         # this one): each app's permissions exist only once its own post_migrate ran.

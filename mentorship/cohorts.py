@@ -1,49 +1,82 @@
-"""A cohort's lifecycle: draft → intake open → matching (intake closed) → active → closed."""
+"""A cohort's lifecycle: draft → intake open → matching (intake closed) → active → closed.
+
+The guards here are the one home of "what may happen in which state": joining and
+editing intake only while intake is open (``Cohort.intake_is_open``), matching runs and
+approvals only once intake has closed, surveys only once the program has started.
+"""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db.models import Count, Q
 
-from mentorship.common.audit import audit_record
-from mentorship.models import Cohort, User
+from mentorship.common.lifecycle import transition
+from mentorship.models import COHORT_MOVE_REFUSED, Cohort, Enrollment, Role, User
 
-COHORT_TRANSITION_NOT_ALLOWED = (
-    "A cohort cannot move from “%(current)s” to “%(target)s”. "
-    "Cohorts move draft → intake open → matching → active → closed."
+COHORT_TRANSITION_NOT_ALLOWED = COHORT_MOVE_REFUSED
+COHORT_NOT_MATCHABLE = (
+    "%(cohort)s is “%(status)s”. Matching and approvals wait until intake has closed: "
+    "close intake for the cohort first (Cohorts → select it → Close intake)."
+)
+COHORT_NOT_SURVEYABLE = (
+    "%(cohort)s is “%(status)s”. Surveys ask about a program that has started: mark the "
+    "cohort active first."
+)
+INTAKE_CLOSED_SUMMARY = (
+    "Intake closed for %(cohort)s: %(apms)s APMs and %(mentors)s mentors are in."
 )
 
-# The only moves a cohort may make; anything else is refused.
-COHORT_TRANSITIONS = {
-    Cohort.Status.DRAFT: {Cohort.Status.INTAKE_OPEN},
-    Cohort.Status.INTAKE_OPEN: {Cohort.Status.MATCHING},
-    Cohort.Status.MATCHING: {Cohort.Status.ACTIVE},
-    Cohort.Status.ACTIVE: {Cohort.Status.CLOSED},
-    Cohort.Status.CLOSED: set(),
-}
 
-
-@transaction.atomic
 def cohort_transition(*, cohort: Cohort, to_status: str, acting_user: User | None) -> Cohort:
-    # Lock the row so two admins clicking at once cannot both move the cohort.
-    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
-    if to_status not in COHORT_TRANSITIONS[locked.status]:
-        raise ValidationError(
-            COHORT_TRANSITION_NOT_ALLOWED,
-            code="transition_not_allowed",
-            params={
-                "current": locked.get_status_display(),
-                "target": Cohort.Status(to_status).label,
-            },
-        )
-    previous = locked.status
-    locked.status = to_status
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(
+    """Move a cohort one step along its lifecycle (locked, checked, audited)."""
+    previous = Cohort.Status(cohort.status).label
+    target = Cohort.Status(to_status).label
+    return transition(
+        cohort,
+        to=to_status,
         actor=acting_user,
         action="cohort.transition",
-        target=locked,
-        summary=f"{locked.name}: {Cohort.Status(previous).label} → {locked.get_status_display()}",
-        previous=previous,
-        status=to_status,
+        summary=f"{cohort.name}: {previous} → {target}",
     )
-    cohort.status = locked.status
-    return locked
+
+
+def cohort_intake_counts(*, cohort: Cohort) -> dict:
+    """How many APMs and mentors have a submitted intake in the cohort (one query)."""
+    submitted = Q(status=Enrollment.Status.SUBMITTED)
+    return Enrollment.objects.filter(cohort=cohort).aggregate(
+        apms=Count("pk", filter=submitted & Q(role=Role.APM)),
+        mentors=Count("pk", filter=submitted & Q(role=Role.MENTOR)),
+    )
+
+
+def cohort_close_intake(*, cohort: Cohort, acting_user: User | None) -> str:
+    """Close intake (intake open → matching); returns the summary the committee sees."""
+    counts = cohort_intake_counts(cohort=cohort)
+    summary = INTAKE_CLOSED_SUMMARY % {"cohort": cohort.name, **counts}
+    transition(
+        cohort,
+        to=Cohort.Status.MATCHING,
+        actor=acting_user,
+        action="cohort.transition",
+        summary=summary,
+        **counts,
+    )
+    return summary
+
+
+def cohort_require_matchable(cohort: Cohort) -> None:
+    """Refuse matching runs, approvals and hand matches while intake is open."""
+    if cohort.status not in Cohort.MATCHABLE_STATUSES:
+        raise ValidationError(
+            COHORT_NOT_MATCHABLE,
+            code="cohort_not_matchable",
+            params={"cohort": cohort.name, "status": cohort.get_status_display()},
+        )
+
+
+def cohort_require_surveyable(cohort: Cohort) -> None:
+    """Refuse sending a survey to a cohort whose program has not started."""
+    if cohort.status not in Cohort.SURVEYABLE_STATUSES:
+        raise ValidationError(
+            COHORT_NOT_SURVEYABLE,
+            code="cohort_not_surveyable",
+            params={"cohort": cohort.name, "status": cohort.get_status_display()},
+        )

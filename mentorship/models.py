@@ -11,6 +11,7 @@ from django.utils import timezone
 
 # Defined in the lowest layer so that every app can build on them; the app registers
 # them through this module.
+from mentorship.common.lifecycle import Lifecycle
 from mentorship.common.models import AuditLog, TimeStampedModel  # noqa: F401
 
 
@@ -183,6 +184,12 @@ class Profile(TimeStampedModel):
         return f"Profile of {self.user}"
 
 
+COHORT_MOVE_REFUSED = (
+    "A cohort cannot move from “%(current)s” to “%(target)s”. "
+    "Cohorts move draft → intake open → matching → active → closed."
+)
+
+
 class Cohort(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -190,6 +197,21 @@ class Cohort(TimeStampedModel):
         MATCHING = "matching", "Matching"
         ACTIVE = "active", "Active"
         CLOSED = "closed", "Closed"
+
+    lifecycle = Lifecycle(
+        {
+            Status.DRAFT: {Status.INTAKE_OPEN},
+            Status.INTAKE_OPEN: {Status.MATCHING},
+            Status.MATCHING: {Status.ACTIVE},
+            Status.ACTIVE: {Status.CLOSED},
+        },
+        refused=COHORT_MOVE_REFUSED,
+    )
+    # Matching runs and approvals wait until intake has closed, so nobody joins a
+    # cohort that is already matched.
+    MATCHABLE_STATUSES = frozenset({Status.MATCHING, Status.ACTIVE})
+    # Surveys ask about a program that has started.
+    SURVEYABLE_STATUSES = frozenset({Status.ACTIVE, Status.CLOSED})
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -229,6 +251,14 @@ class Enrollment(TimeStampedModel):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "Intake submitted"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    lifecycle = Lifecycle(
+        {Status.SUBMITTED: {Status.WITHDRAWN}, Status.WITHDRAWN: {Status.SUBMITTED}},
+        refusals={
+            Status.WITHDRAWN: "You have already withdrawn from this cohort.",
+            Status.SUBMITTED: "This intake is already submitted.",
+        },
+    )
 
     # Answers an APM may choose to show their mentor; the rest stay with the committee.
     SHAREABLE_FIELDS = {
@@ -324,6 +354,11 @@ class Promotion(TimeStampedModel):
     class Status(models.TextChoices):
         REPORTED = "reported", "Reported, waiting for the committee"
         CONFIRMED = "confirmed", "Confirmed"
+
+    lifecycle = Lifecycle(
+        {Status.REPORTED: {Status.CONFIRMED}},
+        refusals={Status.CONFIRMED: "This promotion is already confirmed."},
+    )
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="promotions")
     cohort = models.ForeignKey(

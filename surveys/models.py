@@ -17,7 +17,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mentorship.models import BusinessUnit, Cohort, Role, TimeStampedModel
+from mentorship.common.lifecycle import Lifecycle
+from mentorship.common.models import TimeStampedModel
+from mentorship.models import BusinessUnit, Cohort, Role
 
 DEFAULT_PRIVACY_THRESHOLD = 5
 DEFAULT_REMINDER_DAYS = 7
@@ -59,6 +61,11 @@ class Survey(TimeStampedModel):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Sent"
         CLOSED = "closed", "Closed"
+
+    lifecycle = Lifecycle(
+        {Status.DRAFT: {Status.OPEN}, Status.OPEN: {Status.CLOSED}},
+        advice="Surveys go draft → sent → closed.",
+    )
 
     cohort = models.ForeignKey(
         Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="surveys"

@@ -1,7 +1,7 @@
 import pytest
 
 from mentorship.accounts import committee_member_add
-from mentorship.models import Role
+from mentorship.models import Cohort, Role
 from tests.factories import (
     BusinessUnitFactory,
     CohortFactory,
@@ -105,3 +105,9 @@ def make_mentor(cohort, units):
         )
 
     return make
+
+
+@pytest.fixture
+def active_cohort(db):
+    """A cohort whose intake has closed and whose program runs: pairs are matched."""
+    return CohortFactory(status=Cohort.Status.ACTIVE)

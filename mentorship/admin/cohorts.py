@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from mentorship import cohorts, roster
+from mentorship.common.admin_actions import apply_each
 from mentorship.models import (
     Cohort,
     Enrollment,
@@ -66,7 +67,7 @@ class CohortAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     # The status moves only through the actions below, which check the allowed order.
     readonly_fields = ["status"]
-    actions = ["open_intake", "start_matching", "mark_active", "close"]
+    actions = ["open_intake", "close_intake", "mark_active", "close"]
 
     def get_queryset(self, request):
         submitted = Q(enrollments__status=Enrollment.Status.SUBMITTED)
@@ -93,9 +94,18 @@ class CohortAdmin(admin.ModelAdmin):
     def open_intake(self, request, queryset):
         self._transition(request, queryset, Cohort.Status.INTAKE_OPEN)
 
-    @admin.action(description="Start matching (closes intake)", permissions=["change"])
-    def start_matching(self, request, queryset):
-        self._transition(request, queryset, Cohort.Status.MATCHING)
+    @admin.action(description="Close intake (then run matching)", permissions=["change"])
+    def close_intake(self, request, queryset):
+        # Says how many intakes are in, so the committee knows what matching will see.
+        apply_each(
+            request,
+            queryset,
+            lambda cohort: messages.success(
+                request, cohorts.cohort_close_intake(cohort=cohort, acting_user=request.user)
+            ),
+            "",
+            lambda cohort: cohort.name,
+        )
 
     @admin.action(description="Mark active", permissions=["change"])
     def mark_active(self, request, queryset):

@@ -11,7 +11,8 @@ def apply_each(
 ) -> int:
     """Run ``action`` on each item; report how many worked and each refusal's reason.
 
-    A refusal (the service's ValidationError) does not stop the others: the committee
+    ``verb`` names what was done ("Approved"); leave it empty when ``action`` reports
+    each row itself. A refusal (the service's ValidationError) does not stop the others: the committee
     sees every row that was not changed, and why. Returns how many worked.
     """
     done, errors = 0, []
@@ -21,7 +22,7 @@ def apply_each(
             done += 1
         except ValidationError as error:
             errors.append(f"{describe(item)}: {' '.join(error.messages)}")
-    if done:
+    if done and verb:
         messages.success(request, f"{verb} {done}.")
     for error in errors:
         messages.error(request, error)

@@ -77,7 +77,7 @@ def test_open_intake_action_moves_draft_cohorts_and_records_who_did_it(admin_cli
 @pytest.mark.parametrize(
     ("action", "start", "end"),
     [
-        ("start_matching", Cohort.Status.INTAKE_OPEN, Cohort.Status.MATCHING),
+        ("close_intake", Cohort.Status.INTAKE_OPEN, Cohort.Status.MATCHING),
         ("mark_active", Cohort.Status.MATCHING, Cohort.Status.ACTIVE),
         ("close", Cohort.Status.ACTIVE, Cohort.Status.CLOSED),
     ],

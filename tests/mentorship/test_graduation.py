@@ -25,6 +25,13 @@ from toolkit.models import Category, Topic
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def cohort(active_cohort):
+    """Pairs are matched in a cohort whose intake has closed."""
+    return active_cohort
+
+
 TODAY = timezone.localdate
 
 

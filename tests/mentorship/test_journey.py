@@ -36,6 +36,13 @@ from tests.factories import CohortFactory, EnrollmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def cohort(active_cohort):
+    """Pairs meet in a cohort whose intake has closed."""
+    return active_cohort
+
+
 URL = reverse("journey")
 
 

@@ -15,6 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def cohort(active_cohort):
+    """Pairs meet in a cohort whose intake has closed."""
+    return active_cohort
+
+
+@pytest.fixture
 def match(committee, make_apm, make_mentor):
     apm = make_apm(topics=("government-contracting", "career-growth"))
     mentor = make_mentor(topics=("government-contracting", "accessibility"))

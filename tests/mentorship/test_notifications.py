@@ -18,6 +18,12 @@ from tests.factories import CohortFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def cohort(active_cohort):
+    """Pairs are matched in a cohort whose intake has closed."""
+    return active_cohort
+
+
 def queue_nudge(user, period="p1", **kwargs):
     return notification_queue(
         kind=Notification.Kind.NO_MEETING,
@@ -131,8 +137,9 @@ def test_with_the_broker_down_approval_succeeds_fast_and_mail_follows_later(
 
 class TestDailyScan:
     def test_running_the_scan_twice_queues_each_nudge_once(
-        self, cohort, outsider, django_capture_on_commit_callbacks
+        self, outsider, django_capture_on_commit_callbacks
     ):
+        CohortFactory()  # taking intake
         with django_capture_on_commit_callbacks(execute=True):
             first = daily_scan()
             second = daily_scan()
