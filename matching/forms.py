@@ -11,7 +11,9 @@ class RunForm(forms.Form):
     """Start a matching run: the cohort and, optionally, the weights of the score parts."""
 
     cohort = forms.ModelChoiceField(
-        queryset=Cohort.objects.exclude(status__in=[Cohort.Status.DRAFT, Cohort.Status.CLOSED])
+        queryset=Cohort.objects.filter(status__in=Cohort.MATCHABLE_STATUSES),
+        help_text="Cohorts whose intake has closed. Close a cohort's intake from its list "
+        "(Cohorts → Close intake) to match it.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -12,8 +12,9 @@ def apply_each(
     """Run ``action`` on each item; report how many worked and each refusal's reason.
 
     ``verb`` names what was done ("Approved"); leave it empty when ``action`` reports
-    each row itself. A refusal (the service's ValidationError) does not stop the others: the committee
-    sees every row that was not changed, and why. Returns how many worked.
+    each row itself. A refusal (the service's ValidationError) does not stop the
+    others: the committee sees every row that was not changed, and why. Returns how
+    many worked.
     """
     done, errors = 0, []
     for item in items:

@@ -28,6 +28,15 @@ def test_committee_runs_matching_approves_all_and_everyone_sees_their_match(
 ):
     call_command("seed_demo")
     sign_in(page, "committee@example.com")
+    # Matching waits for intake to close: the committee closes it first.
+    page.goto("/admin/mentorship/cohort/")
+    page.get_by_role("row", name=re.compile("Demo cohort 2026")).get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option("close_intake")
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist").last).to_contain_text(
+        "Intake closed for Demo cohort 2026: 40 APMs and 25 mentors are in."
+    )
+    admin_content(axe_check, page)
     page.goto("/admin/matching/matchingrun/add/")
     admin_content(axe_check, page)
     page.get_by_label("Cohort").select_option(label="Demo cohort 2026")
