@@ -228,6 +228,21 @@ def matches_for_user(user):
     )  # fmt: skip
 
 
+def viewer_role(*, match: Match, user) -> str:
+    """The role of ``user`` in the pair: "apm" or "mentor" (the caller checked they are in it)."""
+    return Role.APM if match.apm.user_id == user.pk else Role.MENTOR
+
+
+def graduated_match_of(*, apm_enrollment: Enrollment) -> Match | None:
+    """The match an APM graduated from, with the mentor (for the graduation guide)."""
+    return (
+        Match.objects.filter(apm=apm_enrollment, status=Match.Status.GRADUATED)
+        .select_related("mentor__user")
+        .order_by("-ended_at")
+        .first()
+    )
+
+
 def get_match_for_user(user, match_id) -> Match:
     """The match if the person is in it; 404 for everyone else (committee included)."""
     try:

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from matching import selectors, services
 from matching.forms import RematchRequestForm
+from mentorship.models import Role
 
 REMATCH_REQUESTED = (
     "Thanks for telling us. The committee will end this match and find you a new "
@@ -29,7 +30,8 @@ def rematch_request(request, match_id):
         else:
             messages.success(request, REMATCH_REQUESTED)
         return redirect("home")
-    partner = match.mentor.user if match.apm.user_id == request.user.pk else match.apm.user
+    is_apm = selectors.viewer_role(match=match, user=request.user) == Role.APM
+    partner = match.mentor.user if is_apm else match.apm.user
     return render(
         request,
         "matching/rematch_request.html",

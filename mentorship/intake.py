@@ -1,15 +1,52 @@
-"""Intake: a person joins a cohort as an APM or a mentor, edits, withdraws."""
+"""Intake: a person joins a cohort as an APM or a mentor, edits, withdraws.
+
+Every rule of intake lives here, whoever calls it (the intake page, the admin): answers
+change only while the cohort's intake is open, a mentor's capacity never drops below
+the APMs they already mentor, and a graduate's mentor intake closes their circle.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from matching.models import Match
 from mentorship.accounts import profile_for, user_get_or_create_by_email
 from mentorship.common.audit import audit_record
-from mentorship.models import Cohort, Enrollment, User
+from mentorship.common.lifecycle import transition
+from mentorship.graduation.guide import guide_full_circle_record
+from mentorship.models import Cohort, Enrollment, Role, User
 
 INTAKE_CLOSED = "Intake for %(cohort)s is closed, so answers can no longer be changed."
 ALREADY_WITHDRAWN = "You have already withdrawn from %(cohort)s."
+WITHDRAW_AFTER_INTAKE = (
+    "Intake for %(cohort)s has closed. To withdraw now, please email the committee: "
+    "they will make sure your match, if you have one, ends kindly."
+)
+CAPACITY_BELOW_MATCHES = (
+    "%(person)s already mentors %(active)s APMs in %(cohort)s, so the capacity cannot be "
+    "lower than %(active)s. End a match first if they need to take fewer."
+)
+
+
+def active_mentee_count(*, mentor: Enrollment) -> int:
+    return Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
+
+
+def enrollment_check_capacity(*, enrollment: Enrollment, capacity: int | None) -> None:
+    """Refuse a mentor capacity below the mentor's active matches."""
+    if enrollment.pk is None or enrollment.role != Role.MENTOR or capacity is None:
+        return
+    active = active_mentee_count(mentor=enrollment)
+    if capacity < active:
+        raise ValidationError(
+            CAPACITY_BELOW_MATCHES,
+            code="capacity_below_matches",
+            params={
+                "person": enrollment.user.display_name,
+                "active": active,
+                "cohort": enrollment.cohort.name,
+            },
+        )
 
 
 @transaction.atomic
@@ -25,7 +62,9 @@ def enrollment_save(
     """Create or update a person's intake for a cohort, with their profile.
 
     Runs in one transaction: either the profile and the answers are both saved or
-    neither is. Re-submitting after withdrawing re-joins the cohort.
+    neither is. Re-submitting after withdrawing re-joins the cohort (an audited move).
+    A graduate's first mentor intake in a later cohort records that they came full
+    circle.
     """
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if not cohort.intake_is_open():
@@ -46,34 +85,80 @@ def enrollment_save(
 
     intake_data = dict(intake_data)
     topics = intake_data.pop("topics")
-    enrollment, created = Enrollment.objects.get_or_create(
-        user=user,
-        cohort=cohort,
-        role=role,
-        defaults={**intake_data, "submitted_at": timezone.now()},
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .select_related("user", "cohort")
+        .filter(user=user, cohort=cohort, role=role)
+        .first()
     )
-    if not created:
+    if enrollment is None:
+        enrollment = Enrollment.objects.create(
+            user=user, cohort=cohort, role=role, submitted_at=timezone.now(), **intake_data
+        )
+    else:
+        enrollment_check_capacity(enrollment=enrollment, capacity=intake_data.get("capacity"))
         for field, value in intake_data.items():
             setattr(enrollment, field, value)
-        enrollment.status = Enrollment.Status.SUBMITTED
         enrollment.save()
+        if enrollment.status == Enrollment.Status.WITHDRAWN:
+            transition(
+                enrollment,
+                to=Enrollment.Status.SUBMITTED,
+                actor=user,
+                action="enrollment.rejoin",
+                summary=f"{user} rejoined {cohort} as {enrollment.get_role_display()}",
+                lock=False,
+            )
     enrollment.topics.set(topics)
+    guide_full_circle_record(enrollment=enrollment)
     return enrollment
 
 
 @transaction.atomic
 def enrollment_withdraw(*, enrollment: Enrollment, acting_user: User) -> Enrollment:
+    """A person leaves a cohort while its intake is open; afterwards the committee acts."""
     locked = Enrollment.objects.select_for_update().select_related("cohort").get(pk=enrollment.pk)
     if locked.status == Enrollment.Status.WITHDRAWN:
         raise ValidationError(
             ALREADY_WITHDRAWN, code="already_withdrawn", params={"cohort": locked.cohort.name}
         )
-    locked.status = Enrollment.Status.WITHDRAWN
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(
+    if not locked.cohort.intake_is_open():
+        raise ValidationError(
+            WITHDRAW_AFTER_INTAKE, code="intake_closed", params={"cohort": locked.cohort.name}
+        )
+    return transition(
+        locked,
+        to=Enrollment.Status.WITHDRAWN,
         actor=acting_user,
         action="enrollment.withdraw",
-        target=locked,
         summary=f"{locked.user} withdrew as {locked.get_role_display()} from {locked.cohort}",
+        lock=False,
     )
+
+
+@transaction.atomic
+def enrollment_capacity_set(
+    *, enrollment: Enrollment, capacity: int, acting_user: User | None
+) -> Enrollment:
+    """The committee changes a mentor's capacity (never below their active matches)."""
+    locked = (
+        Enrollment.objects.select_for_update()
+        .select_related("user", "cohort")
+        .get(pk=enrollment.pk)
+    )
+    if locked.capacity == capacity:
+        return locked
+    enrollment_check_capacity(enrollment=locked, capacity=capacity)
+    previous = locked.capacity
+    locked.capacity = capacity
+    locked.full_clean(exclude=["user", "cohort", "topics"])
+    locked.save(update_fields=["capacity", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action="enrollment.capacity",
+        target=locked,
+        summary=f"{locked.user}'s capacity in {locked.cohort}: {previous} → {capacity}",
+        **{"from": previous, "to": capacity},
+    )
+    enrollment.capacity = capacity
     return locked

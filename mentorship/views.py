@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from matching import meetings
+from matching.selectors import graduated_match_of, home_matches, viewer_role
 from mentorship import graduation, selectors
 from mentorship import journey as journeys
 from mentorship.forms import (
@@ -22,8 +22,17 @@ from mentorship.forms import (
 )
 from mentorship.health import health_report
 from mentorship.intake import enrollment_save, enrollment_withdraw
-from mentorship.models import Cohort, Enrollment, NotificationPreference, Profile, Role
+from mentorship.models import (
+    Cohort,
+    Enrollment,
+    GraduationGuide,
+    NotificationPreference,
+    Profile,
+    Role,
+)
 from mentorship.notifications import unsubscribe_user_id
+from surveys.selectors import home_invitations
+from toolkit.selectors import pair_suggestions
 
 INTAKE_SAVED = "Your intake for %(cohort)s is saved. You can change it until %(closes)s."
 WITHDRAWN = "You have withdrawn from %(cohort)s. You can rejoin while intake is open."
@@ -33,17 +42,13 @@ WITHDRAWN = "You have withdrawn from %(cohort)s. You can rejoin while intake is 
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "mentorship/home_public.html")
-    from matching.selectors import home_matches
-    from surveys.selectors import home_invitations
-    from toolkit.selectors import pair_suggestions
-
     context = selectors.home_summary(user=request.user)
     context.update(home_matches(user=request.user))
     context.update(graduation.home_graduation(user=request.user))
     context["survey_invitations"] = home_invitations(user=request.user)
     first = (context["matches_as_apm"] + context["matches_as_mentor"])[:1]
     if first:
-        role = "apm" if first[0].apm.user_id == request.user.pk else "mentor"
+        role = viewer_role(match=first[0], user=request.user)
         context["suggestions"] = pair_suggestions(match=first[0], viewer_role=role, limit=3)
     return render(request, "mentorship/home.html", context)
 
@@ -97,16 +102,14 @@ def intake(request, slug, role):
     intake_form = IntakeForm(data, instance=instance, role=role, initial=initial)
     if data is not None and profile_form.is_valid() and intake_form.is_valid():
         try:
-            with transaction.atomic():
-                saved = enrollment_save(
-                    user=request.user,
-                    cohort=cohort,
-                    role=role,
-                    full_name=profile_form.cleaned_data["full_name"],
-                    profile_data=profile_form.profile_data(),
-                    intake_data=intake_form.intake_data(),
-                )
-                graduation.guide_full_circle_record(enrollment=saved)
+            enrollment_save(
+                user=request.user,
+                cohort=cohort,
+                role=role,
+                full_name=profile_form.cleaned_data["full_name"],
+                profile_data=profile_form.profile_data(),
+                intake_data=intake_form.intake_data(),
+            )
         except ValidationError as error:
             # Intake closed between loading the page and saving: say so, keep the input.
             messages.error(request, " ".join(error.messages))
@@ -125,9 +128,6 @@ def withdraw(request, slug, role):
     enrollment = selectors.get_own_enrollment(user=request.user, cohort=cohort, role=role)
     if enrollment is None:
         raise Http404("You are not enrolled in this cohort.")
-    if not cohort.intake_is_open():
-        messages.error(request, "Intake has closed. To withdraw now, please email the committee.")
-        return redirect("home")
     try:
         enrollment_withdraw(enrollment=enrollment, acting_user=request.user)
     except ValidationError as error:
@@ -228,9 +228,7 @@ REMINDER_SKIPPED = "%(person)s has turned reminders off, so nothing was sent."
 @require_http_methods(["GET", "POST"])
 def promotion_report(request):
     """An APM tells the committee about their promotion."""
-    if not request.user.enrollments.filter(
-        role=Role.APM, status=Enrollment.Status.SUBMITTED
-    ).exists():
+    if not graduation.can_report_promotion(user=request.user):
         raise Http404("Only APMs in the program report promotions here.")
     profile = getattr(request.user, "profile", None)
     form = PromotionReportForm(
@@ -257,15 +255,8 @@ def _own_guide(request):
 @login_required
 @require_GET
 def graduation_guide(request):
-    from matching.models import Match
-
     guide = _own_guide(request)
-    graduated_match = (
-        Match.objects.filter(apm=guide.apm_enrollment, status=Match.Status.GRADUATED)
-        .select_related("mentor__user")
-        .order_by("-ended_at")
-        .first()
-    )
+    graduated_match = graduated_match_of(apm_enrollment=guide.apm_enrollment)
     context = {
         "guide": guide,
         "steps": graduation.guide_steps(guide),
@@ -279,9 +270,9 @@ def graduation_guide(request):
 
 def _guide_step_set(request, step, *, done):
     guide = _own_guide(request)
-    if step not in graduation.GraduationGuide.Step.values:
+    if step not in GraduationGuide.Step.values:
         raise Http404("No such step.")
-    label = graduation.GraduationGuide.Step(step).label
+    label = GraduationGuide.Step(step).label
     try:
         guide = graduation.guide_step_toggle(guide=guide, step=step, done=done)
     except ValidationError as error:
@@ -345,9 +336,7 @@ def journey_remind(request, enrollment_id):
         Enrollment.objects.select_related("user", "cohort"), pk=enrollment_id, role=Role.APM
     )
     try:
-        notification = graduation.journey_remind(
-            apm_enrollment=enrollment, acting_user=request.user
-        )
+        notification = journeys.journey_remind(apm_enrollment=enrollment, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

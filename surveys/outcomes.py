@@ -14,10 +14,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from matching.models import Match
+from mentorship.common.numbers import percent
+from mentorship.graduation import credited_promotions
 from mentorship.models import Cohort, Enrollment, Promotion, Role
 from surveys import charts
 from surveys.models import Question, Survey
-from surveys.results import Combined, percent, results_for
+from surveys.results import Combined, results_for
 
 MATCHED_STATUSES = (Match.Status.ACTIVE, Match.Status.GRADUATED)
 
@@ -117,12 +119,8 @@ def _counts_by_cohort() -> dict[str, dict[int, int]]:
     for row in pairs:
         counts["pairs"][row["cohort_id"]] = row["pairs"]
         counts["pairs_met"][row["cohort_id"]] = row["met"]
-    # Same rule as the survey question: confirmed, recorded in the cohort or since it began.
-    promoted = Promotion.objects.filter(
-        Q(cohort=OuterRef("cohort")) | Q(promoted_on__gte=OuterRef("cohort__program_starts_on")),
-        user=OuterRef("user"),
-        status=Promotion.Status.CONFIRMED,
-    )
+    # The program's rule: confirmed, and dated on or after the APM's match started.
+    promoted = credited_promotions(user=OuterRef("user"), cohort=OuterRef("cohort"))
     promoted_apms = (
         submitted.filter(role=Role.APM)
         .filter(Exists(promoted))

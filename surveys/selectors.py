@@ -9,7 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from matching.models import Match
-from mentorship.models import Cohort, Enrollment, Promotion, Role
+from mentorship.graduation import credited_promotions
+from mentorship.models import Cohort, Enrollment, Role
 from mentorship.selectors import is_committee
 from surveys.models import Invitation, Response, Survey
 from surveys.outcomes import outcomes_dashboard
@@ -55,10 +56,9 @@ def survey_audience(*, survey: Survey) -> list[dict]:
 
 
 def promoted_user_ids(*, cohort: Cohort, user_ids=None) -> set[int]:
-    """People with a confirmed promotion during or after the cohort (or recorded in it)."""
-    promotions = Promotion.objects.filter(status=Promotion.Status.CONFIRMED).filter(
-        Q(cohort=cohort) | Q(promoted_on__gte=cohort.program_starts_on)
-    )
+    """People whose promotion counts for the program in the cohort (dated on or after
+    their match started)."""
+    promotions = credited_promotions(cohort=cohort)
     if user_ids is not None:
         promotions = promotions.filter(user_id__in=user_ids)
     return set(promotions.values_list("user_id", flat=True))

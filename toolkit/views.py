@@ -3,7 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from matching.selectors import matches_for_user
+from matching.models import Match
+from matching.selectors import matches_for_user, viewer_role
 from toolkit import selectors, services
 from toolkit.forms import TopicFilterForm
 from toolkit.markdown import render_markdown
@@ -11,10 +12,10 @@ from toolkit.markdown import render_markdown
 
 def _pair_suggestions(user):
     """Suggestions for the viewer's first active match, if they have one."""
-    match = matches_for_user(user).filter(status="active").first()
+    match = matches_for_user(user).filter(status=Match.Status.ACTIVE).first()
     if match is None:
         return None, []
-    role = "apm" if match.apm.user_id == user.pk else "mentor"
+    role = viewer_role(match=match, user=user)
     return match, selectors.pair_suggestions(match=match, viewer_role=role)
 
 

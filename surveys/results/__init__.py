@@ -30,7 +30,6 @@ from surveys.results.figures import (
     QuestionResult,
     SurveyResults,
     nps_score,
-    percent,
 )
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "cohort_surveys",
     "combine",
     "nps_score",
-    "percent",
     "results_for",
     "survey_results",
 ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import cached_property
 
+from mentorship.common.numbers import percent
 from mentorship.models import Role
 from surveys import charts, privacy
 from surveys.models import Question, Survey
@@ -13,10 +14,6 @@ NOT_ENOUGH = "not enough responses to show"
 UNIT_NOT_RECORDED = "Business unit not recorded"
 ROLE_LABELS = {Role.APM: "APMs", Role.MENTOR: "Mentors"}
 MEASURES = (Question.Measure.RECOMMEND, Question.Measure.NPS, Question.Measure.PROMOTION_CREDIT)
-
-
-def percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 def nps_score(counts: Counter) -> int | None:

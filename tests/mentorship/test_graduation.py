@@ -41,7 +41,11 @@ def match(committee, make_apm, make_mentor):
         topics=("career-growth", "accessibility"), career_track=CareerTrack.PEOPLE_MANAGER
     )
     mentor = make_mentor(topics=("career-growth",))
-    return matching_services.match_create_by_hand(apm=apm, mentor=mentor, acting_user=committee)
+    match = matching_services.match_create_by_hand(apm=apm, mentor=mentor, acting_user=committee)
+    # The pair has been meeting for a month: promotions since then count for the program.
+    Match.objects.filter(pk=match.pk).update(created_at=timezone.now() - timedelta(days=30))
+    match.refresh_from_db()
+    return match
 
 
 @pytest.fixture
@@ -393,7 +397,7 @@ class TestGraduation:
             client, "admin:matching_match_changelist", "graduate_selected", [match.pk]
         )
         page = client.get(response["Location"]).content.decode()
-        assert "has no confirmed promotion yet" in page
+        assert "has no confirmed promotion dated on or after their match started" in page
         match.refresh_from_db()
         assert match.status == Match.Status.ACTIVE
 

@@ -20,14 +20,17 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from mentorship.graduation import next_mentor_cohort
-from mentorship.models import Cohort, Enrollment, Meeting, Promotion, Role
+from matching.models import Match
+from mentorship.common.numbers import percent
+from mentorship.graduation import credited_promotions, next_mentor_cohort
+from mentorship.models import Cohort, Enrollment, Meeting, Role
+from surveys.models import Invitation
 
 INTAKE = "intake"
 MATCHED = "matched"
@@ -54,8 +57,8 @@ STEP_DEFINITIONS = {
     FIRST_MEETING: "APMs whose active or graduated match has a meeting logged. "
     "Date: the earliest meeting.",
     SURVEY: "APMs who completed a survey invitation of this cohort. Date: when they answered.",
-    PROMOTED: "APMs with a confirmed promotion recorded in this cohort (or in no cohort). "
-    "Date: the promotion date.",
+    PROMOTED: "APMs with a confirmed promotion dated on or after their match in this cohort "
+    "started. Date: the promotion date.",
     GRADUATED: "APMs the committee graduated. Date: when they graduated.",
     MENTOR: "Graduates who submitted a mentor intake from their guide, or who enrolled as "
     "a mentor in a later cohort. Date: that intake.",
@@ -79,13 +82,6 @@ def _as_date(value) -> date | None:
     if isinstance(value, datetime):
         return timezone.localdate(value) if timezone.is_aware(value) else value.date()
     return value
-
-
-def _percent(part: int, whole: int) -> int | None:
-    """Whole percent, halves rounded up (so 1 of 8 is 13%, as on a calculator)."""
-    if not whole:
-        return None
-    return (200 * part + whole) // (2 * whole)
 
 
 @dataclass
@@ -168,17 +164,13 @@ class Funnel:
 
 def _apm_rows(enrollments):
     """One row per APM enrollment with the date of each step (subqueries, no GROUP BY)."""
-    from matching.models import Match
-
     live = [Match.Status.ACTIVE, Match.Status.GRADUATED]
     pair = Match.objects.filter(apm=OuterRef("pk"), status__in=live)
     first_meeting = Meeting.objects.filter(
         match__apm=OuterRef("pk"), match__status__in=live
     ).order_by("occurred_on")
-    promotion = (
-        Promotion.objects.filter(user=OuterRef("user"), status=Promotion.Status.CONFIRMED)
-        .filter(Q(cohort=OuterRef("cohort")) | Q(cohort__isnull=True))
-        .order_by("promoted_on")
+    promotion = credited_promotions(user=OuterRef("user"), cohort=OuterRef("cohort")).order_by(
+        "promoted_on"
     )
     later_mentor = (
         Enrollment.objects.filter(
@@ -212,8 +204,6 @@ def _apm_rows(enrollments):
 
 def survey_answers(*, cohort: Cohort, user_ids=None) -> dict[int, date]:
     """Person id → first day the APM answered a survey of the cohort (one query)."""
-    from surveys.models import Invitation
-
     answered = Invitation.objects.filter(
         completed_on__isnull=False, survey__cohort=cohort, role=Role.APM
     )
@@ -340,7 +330,7 @@ def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel
             label=STEP_LABELS[code],
             definition=STEP_DEFINITIONS[code],
             count=len(reached),
-            share=_percent(len(reached), total),
+            share=percent(len(reached), total, digits=0),
             median_days=median,
             measured=measured,
         )

@@ -1,0 +1,53 @@
+"""The committee's view of the APM journey: the funnel, who stalled, and nudges.
+
+funnel     read-only: each cohort's steps, median days and stalled people
+reminders  journey_remind: the nudge that moves a stalled person on
+"""
+
+from mentorship.journey.funnel import (
+    DEFAULT_STALLED_DAYS,
+    FIRST_MEETING,
+    GRADUATED,
+    INTAKE,
+    MATCHED,
+    MENTOR,
+    PROMOTED,
+    STEP_CODES,
+    STEP_DEFINITIONS,
+    STEP_LABELS,
+    SURVEY,
+    WHAT_TO_DO,
+    cohort_funnel,
+    journey_cohorts,
+    person_journey,
+    survey_answers,
+)
+from mentorship.journey.reminders import (
+    REMIND_ALREADY_TODAY,
+    REMIND_NO_OPEN_COHORT,
+    REMIND_NOT_USEFUL,
+    journey_remind,
+)
+
+__all__ = [
+    "DEFAULT_STALLED_DAYS",
+    "FIRST_MEETING",
+    "GRADUATED",
+    "INTAKE",
+    "MATCHED",
+    "MENTOR",
+    "PROMOTED",
+    "REMIND_ALREADY_TODAY",
+    "REMIND_NOT_USEFUL",
+    "REMIND_NO_OPEN_COHORT",
+    "STEP_CODES",
+    "STEP_DEFINITIONS",
+    "STEP_LABELS",
+    "SURVEY",
+    "WHAT_TO_DO",
+    "cohort_funnel",
+    "journey_cohorts",
+    "journey_remind",
+    "person_journey",
+    "survey_answers",
+]
