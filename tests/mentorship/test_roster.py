@@ -716,7 +716,7 @@ def test_a_stray_quotation_mark_is_reported_on_its_line(cohort, bad_line):
 
 
 def test_a_file_over_the_size_limit_is_refused(cohort, monkeypatch):
-    monkeypatch.setattr(roster, "MAX_ROSTER_BYTES", 1024 * 1024)
+    monkeypatch.setattr("mentorship.roster.reading.MAX_ROSTER_BYTES", 1024 * 1024)
 
     result = run(b"x" * 1536 * 1024, cohort)
 
