@@ -1,34 +1,12 @@
 """CSV exports of survey results: the same published figures as the pages, nothing more.
 
-Every cell is written as text; a cell that a spreadsheet would read as a formula
-(starting with =, +, -, @, a tab or a carriage return) is neutralised with a leading
-apostrophe, unless it is a plain number we computed (such as an NPS of -20).
+The rows hold numbers as numbers; the views write them with csv_response, which
+guards every text cell against being run as a formula and leaves numbers as they are.
 """
-
-import re
 
 from surveys.results import Combined, SurveyResults
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 HEADER = ["section", "survey", "group", "question", "answer", "count", "share (%)", "note"]
-
-
-def safe_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
-    text = str(value)
-    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
-
-
-def safe_row(row) -> list[str]:
-    return [safe_cell(value) for value in row]
 
 
 def _participation(survey_title, rows):

@@ -1,15 +1,14 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from mentorship.common.audit import audit_record
+from mentorship.common.spreadsheets import csv_response
 from mentorship.selectors import is_committee
 from surveys import exports, selectors, services
 from surveys.forms import AnswerForm
@@ -162,23 +161,13 @@ def results(request, survey_id):
     return render(request, "surveys/results.html", context)
 
 
-def _csv_response(filename: str, rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # spreadsheets read the file as UTF-8 with a byte-order mark
-    writer = csv.writer(response)
-    for row in rows:
-        writer.writerow(exports.safe_row(row))
-    return response
-
-
 @never_cache
 @login_required
 @require_GET
 def results_csv(request, survey_id):
     survey = selectors.get_survey_for_committee(user=request.user, survey_id=survey_id)
     rows = exports.survey_rows(results_for([survey])[survey.pk])  # free text is not exported
-    return _csv_response(f"survey-{survey.pk}-results.csv", rows)
+    return csv_response(filename=f"survey-{survey.pk}-results.csv", rows=rows)
 
 
 @never_cache
@@ -195,7 +184,7 @@ def cohort_results(request, cohort_id):
 def cohort_results_csv(request, cohort_id):
     cohort = selectors.get_cohort_for_committee(user=request.user, cohort_id=cohort_id)
     rows = exports.cohort_rows(cohort_results_for(cohort=cohort))
-    return _csv_response(f"cohort-{cohort.pk}-survey-results.csv", rows)
+    return csv_response(filename=f"cohort-{cohort.pk}-survey-results.csv", rows=rows)
 
 
 @never_cache

@@ -1,7 +1,5 @@
 """Enrollments: the intake answers, filters and the roster export."""
 
-import csv
-
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -10,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from mentorship import roster
+from mentorship.common.spreadsheets import csv_response
 from mentorship.models import (
     Enrollment,
 )
@@ -78,11 +77,7 @@ def _roster_csv_response(queryset) -> HttpResponse:
     enrollments = queryset.select_related(
         "user__profile__business_unit", "user__profile__team", "user__profile__manager"
     ).prefetch_related("topics")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"roster-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel reads a CSV file as UTF-8 only with this mark
-    csv.writer(response).writerows(
-        roster.roster_export_rows(enrollments.iterator(chunk_size=roster.BATCH_SIZE))
+    return csv_response(
+        filename=f"roster-{timezone.localdate():%Y-%m-%d}.csv",
+        rows=roster.roster_export_rows(enrollments.iterator(chunk_size=roster.BATCH_SIZE)),
     )
-    return response

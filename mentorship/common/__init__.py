@@ -4,6 +4,6 @@ models        TimeStampedModel and the append-only AuditLog
 audit         audit_record: who did what, for the changes the committee answers for
 lifecycle     declared state transitions and the one helper that moves a row
 background    queue a Celery task by name once the transaction commits
-spreadsheets  the CSV formula guard for every export
+spreadsheets  the CSV formula guard and the CSV download, for every export
 admin_actions run a service over an admin selection and report each refusal
 """

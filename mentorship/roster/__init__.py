@@ -25,7 +25,7 @@ The modules import each other directly; this package only gathers what callers u
 """
 
 from mentorship.roster.batches import BATCH_SIZE
-from mentorship.roster.export import roster_export_rows, spreadsheet_safe
+from mentorship.roster.export import roster_export_rows
 from mentorship.roster.messages import (
     AUDIT_SUMMARY,
     CAPACITY_FOR_APM,
@@ -115,5 +115,4 @@ __all__ = [
     "megabytes",
     "roster_export_rows",
     "roster_import",
-    "spreadsheet_safe",
 ]

@@ -4,8 +4,8 @@ from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from mentorship.common.spreadsheets import spreadsheet_safe
 from mentorship.models import Enrollment, Profile
-from mentorship.roster.reading import FORMULA_TRIGGERS
 from mentorship.roster.schema import INTEREST_SEPARATOR, ROSTER_COLUMNS
 
 
@@ -13,7 +13,8 @@ def roster_export_rows(enrollments: Iterable[Enrollment]) -> Iterator[list[str]]
     """The header and one row per enrollment, in the import's format.
 
     Expects ``user__profile`` (with its unit, team and manager) selected and ``topics``
-    prefetched. Cells that a spreadsheet would run as a formula get a leading apostrophe.
+    prefetched. Cells that a spreadsheet would run as a formula get a leading apostrophe,
+    which the import takes off again; written with csv_response, they are not guarded twice.
     """
     yield list(ROSTER_COLUMNS)
     for enrollment in enrollments:
@@ -38,8 +39,3 @@ def roster_export_rows(enrollments: Iterable[Enrollment]) -> Iterator[list[str]]
             "goals": enrollment.goals,
         }
         yield [spreadsheet_safe(values[column]) for column in ROSTER_COLUMNS]
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Stop a spreadsheet from running the cell as a formula (CSV injection)."""
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value

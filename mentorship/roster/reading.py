@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 
+from mentorship.common.spreadsheets import FORMULA_TRIGGERS
 from mentorship.roster.messages import (
     FILE_EMPTY,
     FILE_IS_WORKBOOK,
@@ -25,9 +26,6 @@ from mentorship.roster.schema import header_columns
 # Bigger files are refused before they are read; 10 MB is ~50,000 people.
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
 DELIMITER_NAMES = {";": "semicolons", "\t": "tabs"}
-# A leading apostrophe stops a spreadsheet from running a cell as a formula; the
-# export adds it and the import takes it off again, so an export re-imports unchanged.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 Record = tuple[int, list[str]]  # (line the record starts on, its cells)
 
@@ -116,7 +114,11 @@ def read_table(
 
 
 def clean_cell(value: str) -> str:
-    """The cell's text without surrounding space or the export's formula guard."""
+    """The cell's text without surrounding space or the export's formula guard.
+
+    The export puts an apostrophe before a cell a spreadsheet would run as a formula;
+    taking it off again here is what makes an exported roster import back unchanged.
+    """
     value = value.strip()
     if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS:
         value = value[1:]

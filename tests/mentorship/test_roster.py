@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from mentorship import roster
+from mentorship.common.spreadsheets import spreadsheet_safe
 from mentorship.models import (
     AuditLog,
     BusinessUnit,
@@ -21,7 +22,7 @@ from mentorship.models import (
     Team,
     User,
 )
-from mentorship.roster import RowError, roster_export_rows, roster_import, spreadsheet_safe
+from mentorship.roster import RowError, roster_export_rows, roster_import
 from tests.factories import (
     BusinessUnitFactory,
     CohortFactory,

@@ -3,8 +3,8 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 
 from matching.models import Proposal
+from mentorship.common.spreadsheets import spreadsheet_safe
 from mentorship.models import Cohort
-from mentorship.roster import spreadsheet_safe
 
 
 class Command(BaseCommand):
