@@ -3,7 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from mentorship.models import Meeting, User
+from matching.models import Meeting
+from mentorship.models import User
 
 MEETING_MATCH_ENDED = "This match has ended, so no more meetings can be logged for it."
 

@@ -1,10 +1,12 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from mentorship.common.lifecycle import Lifecycle
 from mentorship.common.models import TimeStampedModel
 from mentorship.models import Cohort, Enrollment
+from toolkit.models import Topic
 
 
 class MatchingRun(TimeStampedModel):
@@ -185,6 +187,45 @@ class Match(TimeStampedModel):
 
     def __str__(self):
         return f"{self.apm.user} with {self.mentor.user}"
+
+
+class Meeting(TimeStampedModel):
+    """A meeting a pair had. Notes are private to the pair: the committee sees dates only."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="meetings")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_on = models.DateField("date")
+    duration_minutes = models.PositiveSmallIntegerField(
+        "duration (minutes)", validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    # The tables keep the names they got when meetings lived in the mentorship app:
+    # the move was state-only, so existing databases kept their rows.
+    topics = models.ManyToManyField(
+        Topic,
+        blank=True,
+        related_name="meetings",
+        verbose_name="topics covered",
+        db_table="mentorship_meeting_topics",
+    )
+    notes = models.TextField(
+        blank=True, max_length=5000, help_text="Only the two of you see these."
+    )
+    next_meeting_on = models.DateField("next meeting", null=True, blank=True)
+
+    class Meta:
+        db_table = "mentorship_meeting"
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="meeting_duration_5_to_480",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Meeting on {self.occurred_on}"
 
 
 class BannedPair(TimeStampedModel):

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from matching.engine import ApmRecord, MentorRecord
-from matching.models import BannedPair, Match, Proposal, RematchRequest
+from matching.models import BannedPair, Match, Meeting, Proposal, RematchRequest
 from mentorship.models import Cohort, Enrollment, Profile, Role, Team
 from toolkit.models import Category
 
@@ -253,7 +253,6 @@ def get_match_for_user(user, match_id) -> Match:
 
 def home_matches(*, user) -> dict:
     """Active matches for the home page, with what each side may see of the other."""
-    from mentorship.models import Meeting
     from mentorship.selectors import enrollment_shared_answers
 
     latest = Meeting.objects.filter(match=OuterRef("pk")).order_by("-occurred_on", "-id")

@@ -3,10 +3,10 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
+from matching.models import Meeting
 from mentorship.models import (
     CareerTrack,
     Enrollment,
-    Meeting,
     NotificationPreference,
     Profile,
     Role,

@@ -318,36 +318,6 @@ class Enrollment(TimeStampedModel):
         return reverse("home")
 
 
-class Meeting(TimeStampedModel):
-    """A meeting a pair had. Notes are private to the pair: the committee sees dates only."""
-
-    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="meetings")
-    logged_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    occurred_on = models.DateField("date")
-    duration_minutes = models.PositiveSmallIntegerField(
-        "duration (minutes)", validators=[MinValueValidator(5), MaxValueValidator(480)]
-    )
-    topics = models.ManyToManyField(
-        "toolkit.Topic", blank=True, related_name="meetings", verbose_name="topics covered"
-    )
-    notes = models.TextField(
-        blank=True, max_length=5000, help_text="Only the two of you see these."
-    )
-    next_meeting_on = models.DateField("next meeting", null=True, blank=True)
-
-    class Meta:
-        ordering = ["-occurred_on", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
-                name="meeting_duration_5_to_480",
-            ),
-        ]
-
-    def __str__(self):
-        return f"Meeting on {self.occurred_on}"
-
-
 class Promotion(TimeStampedModel):
     """A promotion, recorded by the committee or reported by the person and confirmed."""
 

@@ -27,21 +27,36 @@ def committee_group_sync_permissions(apps=global_apps):
     """Create the committee group if needed and give it its permissions.
 
     Takes an ``apps`` registry so that migrations can call it with historical models.
+    Permissions of a model that is gone from our apps (a content type left behind by a
+    model that moved or was deleted) are taken from the group: they grant nothing, and
+    they would show up in the group's permission list as if they did.
     """
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     group, _ = group_model.objects.get_or_create(name=COMMITTEE_GROUP)
-    permissions = list(
-        permission_model.objects.filter(content_type__app_label__in=COMMITTEE_APP_LABELS).exclude(
-            codename__in=COMMITTEE_EXCLUDED_CODENAMES
-        )
-    )
+    permissions, stale = [], []
+    for permission in permission_model.objects.filter(
+        content_type__app_label__in=COMMITTEE_APP_LABELS
+    ).select_related("content_type"):
+        if not _model_exists(apps, permission.content_type):
+            stale.append(permission)
+        elif permission.codename not in COMMITTEE_EXCLUDED_CODENAMES:
+            permissions.append(permission)
     for app_label, codename in COMMITTEE_EXTRA_PERMISSIONS:
         permissions.extend(
             permission_model.objects.filter(content_type__app_label=app_label, codename=codename)
         )
     group.permissions.add(*permissions)
+    group.permissions.remove(*stale)
     return group
+
+
+def _model_exists(apps, content_type) -> bool:
+    try:
+        apps.get_model(content_type.app_label, content_type.model)
+    except LookupError:
+        return False
+    return True
 
 
 def committee_group_sync_after_migrate(sender, apps=global_apps, **kwargs):

@@ -88,7 +88,7 @@ def _cohort_links(cohort: Cohort) -> dict:
         "matched": admin_list("matching_match", cohort__id__exact=cohort_id,
                               status__in=",".join(MATCHED_STATUSES)),
         "pairs": admin_list("matching_match", cohort__id__exact=cohort_id),
-        "met": admin_list("mentorship_meeting", match__cohort__id__exact=cohort_id),
+        "met": admin_list("matching_meeting", match__cohort__id__exact=cohort_id),
         "invitations": admin_list("surveys_invitation", survey__cohort__id__exact=cohort_id),
         "promotions": admin_list("mentorship_promotion", cohort__id__exact=cohort_id,
                                  status__exact=Promotion.Status.CONFIRMED),

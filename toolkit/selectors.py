@@ -5,7 +5,8 @@ from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.http import Http404
 
-from mentorship.models import Meeting, Role
+from matching.models import Meeting
+from mentorship.models import Role
 from toolkit.models import Bookmark, Category, Topic
 
 SUGGESTION_COUNT = 5

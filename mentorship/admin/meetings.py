@@ -3,9 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from mentorship.models import (
-    Meeting,
-)
+from matching.models import Meeting
 
 
 @admin.register(Meeting)

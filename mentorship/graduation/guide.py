@@ -13,12 +13,12 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from matching.models import Meeting
 from mentorship.common.audit import audit_record
 from mentorship.models import (
     Cohort,
     Enrollment,
     GraduationGuide,
-    Meeting,
     Notification,
     Promotion,
     Role,

@@ -26,10 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from matching.models import Match
+from matching.models import Match, Meeting
 from mentorship.common.numbers import percent
 from mentorship.graduation import credited_promotions, next_mentor_cohort
-from mentorship.models import Cohort, Enrollment, Meeting, Role
+from mentorship.models import Cohort, Enrollment, Role
 from surveys.models import Invitation
 
 INTAKE = "intake"

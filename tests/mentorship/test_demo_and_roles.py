@@ -1,10 +1,11 @@
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
 from mentorship.demo import COMMITTEE_EMAIL, DEMO_PASSWORD
 from mentorship.models import BusinessUnit, Cohort, Enrollment, Profile, User
-from mentorship.roles import COMMITTEE_GROUP
+from mentorship.roles import COMMITTEE_GROUP, committee_group_sync_permissions
 from mentorship.selectors import user_roles
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,23 @@ def test_migrations_create_the_committee_group_with_admin_permissions():
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"view_cohort", "change_cohort", "view_enrollment", "change_user"} <= codenames
     assert "delete_user" not in codenames
+
+
+def test_committee_sync_takes_away_permissions_of_a_model_that_moved_away():
+    group = Group.objects.get(name=COMMITTEE_GROUP)
+    # What a database keeps from before Meeting moved to matching.
+    stale_type = ContentType.objects.create(app_label="mentorship", model="meeting")
+    stale = Permission.objects.create(
+        content_type=stale_type, codename="view_meeting", name="Can view meeting"
+    )
+    group.permissions.add(stale)
+
+    committee_group_sync_permissions()
+
+    assert stale not in group.permissions.all()
+    assert group.permissions.filter(
+        content_type__app_label="matching", codename="view_meeting"
+    ).exists()
 
 
 def test_committee_role_needs_the_group_and_staff(committee, outsider):

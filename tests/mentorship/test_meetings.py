@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching import services as matching_services
+from matching.models import Meeting
 from mentorship import forms
-from mentorship.models import Meeting
 from tests.factories import UserFactory
 from toolkit.models import Topic
 from toolkit.selectors import pair_suggestions
@@ -108,10 +108,10 @@ def test_the_committee_sees_dates_and_counts_but_never_notes(client, match, comm
     client.force_login(match.apm.user)
     client.post(reverse("meeting_new", args=[match.pk]), meeting_data())
     client.force_login(committee)
-    listing = client.get(reverse("admin:mentorship_meeting_changelist")).content.decode()
+    listing = client.get(reverse("admin:matching_meeting_changelist")).content.decode()
     meeting = Meeting.objects.get()
     detail = client.get(
-        reverse("admin:mentorship_meeting_change", args=[meeting.pk])
+        reverse("admin:matching_meeting_change", args=[meeting.pk])
     ).content.decode()
     for page in (listing, detail):
         assert "Private." not in page

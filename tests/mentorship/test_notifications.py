@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching import services as matching_services
-from matching.models import MatchingRun, Proposal
+from matching.models import MatchingRun, Meeting, Proposal
 from mentorship import notifications
-from mentorship.models import Meeting, Notification, NotificationPreference
+from mentorship.models import Notification, NotificationPreference
 from mentorship.notifications import notification_queue, notification_send, unsubscribe_token
 from mentorship.reminders import daily_scan
 from tests.factories import CohortFactory, UserFactory

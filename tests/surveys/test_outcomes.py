@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from matching.models import Match
-from mentorship.models import Enrollment, Meeting, Role
+from matching.models import Match, Meeting
+from mentorship.models import Enrollment, Role
 from surveys import services
 from surveys.models import Invitation
 from surveys.outcomes import outcomes_dashboard
