@@ -1,10 +1,14 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Layout
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils import timezone
 
 from matching.engine import Weights
-from matching.models import Match, RematchRequest
+from matching.models import Match, Meeting, RematchRequest
 from mentorship.models import Cohort, Enrollment, Role
+from toolkit.models import Topic
 
 
 class RunForm(forms.Form):
@@ -75,3 +79,62 @@ class RematchRequestForm(forms.ModelForm):
             "reason": "Only the committee reads this. Your partner is not told why.",
         }
         widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+
+
+MEETING_IN_FUTURE = "This meeting's date is in the future. Log meetings once they've happened."
+NEXT_BEFORE_MEETING = "The next meeting has to come after this one (%(date)s)."
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["occurred_on", "duration_minutes", "topics", "notes", "next_meeting_on"]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}),
+            "next_meeting_on": forms.DateInput(attrs={"type": "date"}),
+            "topics": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"duration_minutes": "How long did you meet? (minutes)"}
+        help_texts = {
+            "topics": "Optional: toolkit topics you talked about. They leave your suggestions.",
+            "next_meeting_on": "Optional. Booked a next meeting? Add its date.",
+        }
+
+    def __init__(self, *args, topics=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_on"].initial = timezone.localdate
+
+        self.fields["topics"].queryset = (
+            topics
+            if topics is not None
+            else Topic.objects.filter(is_published=True).select_related("category")
+        )
+        self.fields["topics"].label_from_instance = lambda t: f"{t.title} ({t.category.name})"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(Div("occurred_on", css_class="col-md-6"),
+                Div("duration_minutes", css_class="col-md-6"), css_class="row"),
+            Div("topics", css_class="topic-checkboxes"),
+            "notes",
+            "next_meeting_on",
+        )  # fmt: skip
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(MEETING_IN_FUTURE, code="future")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        day, next_day = cleaned.get("occurred_on"), cleaned.get("next_meeting_on")
+        if day and next_day and next_day <= day:
+            self.add_error(
+                "next_meeting_on",
+                forms.ValidationError(
+                    NEXT_BEFORE_MEETING, code="next_before", params={"date": day.isoformat()}
+                ),
+            )
+        return cleaned

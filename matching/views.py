@@ -2,10 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from matching import selectors, services
-from matching.forms import RematchRequestForm
+from matching import meetings, selectors, services
+from matching.forms import MeetingForm, RematchRequestForm
 from mentorship.models import Role
 
 REMATCH_REQUESTED = (
@@ -37,3 +37,44 @@ def rematch_request(request, match_id):
         "matching/rematch_request.html",
         {"match": match, "partner": partner, "form": form},
     )
+
+
+MEETING_LOGGED = "Meeting on %(date)s logged. %(count)s so far: keep it up."
+
+
+@login_required
+@require_GET
+def meeting_list(request, match_id):
+    match = selectors.get_match_for_user(request.user, match_id)
+    meeting_rows = match.meetings.prefetch_related("topics").select_related("logged_by")
+    return render(
+        request, "matching/meeting_list.html", {"match": match, "meetings": meeting_rows}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request, match_id):
+    match = selectors.get_match_for_user(request.user, match_id)
+    form = MeetingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = meetings.meeting_log(
+                match=match,
+                logged_by=request.user,
+                occurred_on=form.cleaned_data["occurred_on"],
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                topics=form.cleaned_data["topics"],
+                notes=form.cleaned_data["notes"],
+                next_meeting_on=form.cleaned_data["next_meeting_on"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            count = match.meetings.count()
+            messages.success(
+                request,
+                MEETING_LOGGED % {"date": meeting.occurred_on.strftime("%B %-d"), "count": count},
+            )
+            return redirect("home")
+    return render(request, "matching/meeting_form.html", {"match": match, "form": form})

@@ -3,7 +3,6 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
-from matching.models import Meeting
 from mentorship.models import (
     CareerTrack,
     Enrollment,
@@ -230,67 +229,6 @@ class IntakeForm(forms.ModelForm):
         else:
             data.update(goals="", prefers_other_unit=False, shared_with_mentor=[])
         return data
-
-
-MEETING_IN_FUTURE = "This meeting's date is in the future. Log meetings once they've happened."
-NEXT_BEFORE_MEETING = "The next meeting has to come after this one (%(date)s)."
-
-
-class MeetingForm(forms.ModelForm):
-    class Meta:
-        model = Meeting
-        fields = ["occurred_on", "duration_minutes", "topics", "notes", "next_meeting_on"]
-        widgets = {
-            "occurred_on": forms.DateInput(attrs={"type": "date"}),
-            "next_meeting_on": forms.DateInput(attrs={"type": "date"}),
-            "topics": forms.CheckboxSelectMultiple,
-            "notes": forms.Textarea(attrs={"rows": 4}),
-        }
-        labels = {"duration_minutes": "How long did you meet? (minutes)"}
-        help_texts = {
-            "topics": "Optional: toolkit topics you talked about. They leave your suggestions.",
-            "next_meeting_on": "Optional. Booked a next meeting? Add its date.",
-        }
-
-    def __init__(self, *args, topics=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        from toolkit.models import Topic
-
-        self.fields["occurred_on"].initial = timezone.localdate
-
-        self.fields["topics"].queryset = (
-            topics
-            if topics is not None
-            else Topic.objects.filter(is_published=True).select_related("category")
-        )
-        self.fields["topics"].label_from_instance = lambda t: f"{t.title} ({t.category.name})"
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Div(Div("occurred_on", css_class="col-md-6"),
-                Div("duration_minutes", css_class="col-md-6"), css_class="row"),
-            Div("topics", css_class="topic-checkboxes"),
-            "notes",
-            "next_meeting_on",
-        )  # fmt: skip
-
-    def clean_occurred_on(self):
-        day = self.cleaned_data["occurred_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(MEETING_IN_FUTURE, code="future")
-        return day
-
-    def clean(self):
-        cleaned = super().clean()
-        day, next_day = cleaned.get("occurred_on"), cleaned.get("next_meeting_on")
-        if day and next_day and next_day <= day:
-            self.add_error(
-                "next_meeting_on",
-                forms.ValidationError(
-                    NEXT_BEFORE_MEETING, code="next_before", params={"date": day.isoformat()}
-                ),
-            )
-        return cleaned
 
 
 class NotificationPreferenceForm(forms.ModelForm):

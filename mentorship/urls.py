@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from matching import urls as matching_urls
 from mentorship import views
 
 # The admin signs in through allauth's pages, so rate limits, email verification and
@@ -17,8 +18,7 @@ urlpatterns = [
     path("intake/", views.join, name="join"),
     path("intake/<slug:slug>/<str:role>/", views.intake, name="intake"),
     path("intake/<slug:slug>/<str:role>/withdraw/", views.withdraw, name="withdraw"),
-    path("matches/<int:match_id>/meetings/", views.meeting_list, name="meetings"),
-    path("matches/<int:match_id>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("matches/", include(matching_urls.meeting_urlpatterns)),
     path("promotions/report/", views.promotion_report, name="promotion_report"),
     path("graduation/", views.graduation_guide, name="graduation_guide"),
     path("graduation/steps/<str:step>/done/", views.guide_step_done, name="guide_step_done"),

@@ -8,14 +8,12 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from matching import meetings
 from matching.selectors import graduated_match_of, home_matches, viewer_role
 from mentorship import graduation, selectors
 from mentorship import journey as journeys
 from mentorship.forms import (
     IntakeForm,
     JourneyFilterForm,
-    MeetingForm,
     NotificationPreferenceForm,
     ProfileForm,
     PromotionReportForm,
@@ -135,49 +133,6 @@ def withdraw(request, slug, role):
     else:
         messages.success(request, WITHDRAWN % {"cohort": cohort.name})
     return redirect("home")
-
-
-MEETING_LOGGED = "Meeting on %(date)s logged. %(count)s so far: keep it up."
-
-
-@login_required
-@require_GET
-def meeting_list(request, match_id):
-    from matching.selectors import get_match_for_user
-
-    match = get_match_for_user(request.user, match_id)
-    meetings = match.meetings.prefetch_related("topics").select_related("logged_by")
-    return render(request, "mentorship/meeting_list.html", {"match": match, "meetings": meetings})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def meeting_new(request, match_id):
-    from matching.selectors import get_match_for_user
-
-    match = get_match_for_user(request.user, match_id)
-    form = MeetingForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = meetings.meeting_log(
-                match=match,
-                logged_by=request.user,
-                occurred_on=form.cleaned_data["occurred_on"],
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                topics=form.cleaned_data["topics"],
-                notes=form.cleaned_data["notes"],
-                next_meeting_on=form.cleaned_data["next_meeting_on"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            count = match.meetings.count()
-            messages.success(
-                request,
-                MEETING_LOGGED % {"date": meeting.occurred_on.strftime("%B %-d"), "count": count},
-            )
-            return redirect("home")
-    return render(request, "mentorship/meeting_form.html", {"match": match, "form": form})
 
 
 NUDGES_SAVED = "Saved. You'll {what} reminders and nudges."

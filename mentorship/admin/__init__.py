@@ -8,7 +8,6 @@ from mentorship.admin import (  # noqa: F401
     cohorts,
     enrollments,
     graduation,
-    meetings,
     organisation,
     users,
 )

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from matching import forms
 from matching import services as matching_services
 from matching.models import Meeting
-from mentorship import forms
 from tests.factories import UserFactory
 from toolkit.models import Topic
 from toolkit.selectors import pair_suggestions
