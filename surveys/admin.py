@@ -7,6 +7,7 @@ admin at all: the committee reads them as results, where the privacy rules apply
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -16,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from mentorship.common.admin_actions import apply_each
 from surveys import services
 from surveys.forms import FromTemplateForm, SurveyAdminForm
 from surveys.models import Invitation, Question, Survey
@@ -141,28 +143,53 @@ class SurveyAdmin(admin.ModelAdmin):
         url = reverse("admin:surveys_survey_start", args=[survey.pk])
         return format_html('<a href="{}">Start a survey for a cohort from this template</a>', url)
 
-    def _each(self, request, queryset, service, verb):
-        done, errors = 0, []
-        for survey in queryset:
-            try:
-                service(survey=survey, acting_user=request.user)
-                done += 1
-            except ValidationError as error:
-                errors.append(" ".join(error.messages))
-        if done:
-            messages.success(request, f"{verb} {done} survey{'s' if done != 1 else ''}.")
-        for error in errors:
-            messages.error(request, error)
+    @staticmethod
+    def _verb(verb: str, done: int) -> str:
+        return f"{verb} {done} survey{'s' if done != 1 else ''}."
 
     @admin.action(
         description="Send selected surveys (invites everyone in the audience when it opens)"
     )
     def send_selected(self, request, queryset):
-        self._each(request, queryset, services.survey_open, "Sent")
+        confirmed = request.POST.get("confirm_early") == "yes"
+        surveys = list(queryset.select_related("cohort", "created_from"))
+        early = [s for s in surveys if not s.is_template and s.cohort and
+                 services.survey_is_early_end_of_cohort(s)]  # fmt: skip
+        if early and not confirmed:
+            # Sending an end-of-cohort survey in the cohort's first weeks is most
+            # likely a slip: ask before anyone is invited.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Send an end-of-cohort survey this early?",
+                "opts": self.model._meta,
+                "early": early,
+                "surveys": surveys,
+                "action": "send_selected",
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/surveys/survey/confirm_early.html", context)
+        done = apply_each(
+            request,
+            surveys,
+            lambda survey: services.survey_open(
+                survey=survey, acting_user=request.user, confirm_early=confirmed
+            ),
+            "",
+        )
+        if done:
+            messages.success(request, self._verb("Sent", done))
+        return None
 
     @admin.action(description="Close selected surveys now (results become final)")
     def close_selected(self, request, queryset):
-        self._each(request, queryset, services.survey_close, "Closed")
+        done = apply_each(
+            request,
+            queryset,
+            lambda survey: services.survey_close(survey=survey, acting_user=request.user),
+            "",
+        )
+        if done:
+            messages.success(request, self._verb("Closed", done))
 
     def get_urls(self):
         return [

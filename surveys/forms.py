@@ -4,11 +4,11 @@ from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 
 from mentorship.models import Cohort
 from surveys.models import Question, Survey
-from surveys.services import QUESTION_NOT_IN_SURVEY, TEXT_LIMIT
+from surveys.services import QUESTION_NOT_IN_SURVEY, TEXT_LIMIT, survey_dates_check
 
 ANSWER_THIS = "Please answer this question."
 CHOOSE_SCALE = "Choose one of the five answers, from 1 (strongly disagree) to 5 (strongly agree)."
@@ -126,11 +126,12 @@ class FromTemplateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
-        if opens and closes and closes <= opens:
-            self.add_error("closes_at", "The survey must close after it opens.")
-        if closes and closes <= timezone.now():
-            self.add_error("closes_at", "Pick a closing time in the future.")
+        try:
+            survey_dates_check(
+                opens_at=cleaned.get("opens_at"), closes_at=cleaned.get("closes_at")
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
         return cleaned
 
 
@@ -159,7 +160,11 @@ class SurveyAdminForm(forms.ModelForm):
                 self.add_error("opens_at", "Set when the survey opens.")
             if "closes_at" in self.fields and not closes:
                 self.add_error("closes_at", "Set when the survey closes.")
-            opens = opens or survey.opens_at
-            if opens and closes and closes <= opens:
-                self.add_error("closes_at", "The survey must close after it opens.")
+            if closes and not self.has_error("closes_at"):
+                try:
+                    survey_dates_check(
+                        opens_at=opens or survey.opens_at, closes_at=closes, future=False
+                    )
+                except ValidationError as error:
+                    self.add_error(None, error)
         return cleaned

@@ -1,18 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from mentorship.common.audit import audit_record
 from mentorship.common.spreadsheets import csv_response
 from mentorship.selectors import is_committee
 from surveys import exports, selectors, services
 from surveys.forms import AnswerForm
-from surveys.models import Survey, privacy_threshold
+from surveys.models import privacy_threshold
 from surveys.outcomes import outcomes_dashboard
 from surveys.results import cohort_results as cohort_results_for
 from surveys.results import results_for, survey_results
@@ -144,10 +143,6 @@ def my_answers(request, survey_id):
 # --- The committee ----------------------------------------------------------------------
 
 
-def _can_read_attributed(user, survey: Survey) -> bool:
-    return not survey.is_anonymous and user.has_perm("surveys.view_attributed_answers")
-
-
 @never_cache
 @login_required
 @require_GET
@@ -156,7 +151,7 @@ def results(request, survey_id):
     context = {
         "results": survey_results(survey=survey),
         "survey": survey,
-        "can_read_attributed": _can_read_attributed(request.user, survey),
+        "can_read_attributed": services.can_read_attributed(user=request.user, survey=survey),
     }
     return render(request, "surveys/results.html", context)
 
@@ -202,22 +197,8 @@ def outcomes(request):
 def attributed_answers(request, survey_id):
     """Each person's answers to an attributed survey: a dedicated permission, and audited."""
     survey = selectors.get_survey_for_committee(user=request.user, survey_id=survey_id)
-    if survey.is_anonymous:
-        raise Http404("Anonymous answers cannot be read one by one.")
-    if not request.user.has_perm("surveys.view_attributed_answers"):
-        raise PermissionDenied("Reading individual answers needs a dedicated permission.")
-    responses = selectors.attributed_responses(survey=survey)
-    questions = list(survey.questions.all())
-    people = [
-        (response, selectors.answers_by_question(response=response, questions=questions))
-        for response in responses
-    ]
-    audit_record(
-        actor=request.user,
-        action="surveys.attributed_answers_viewed",
-        target=survey,
-        summary=f"{request.user} read the individual answers of {len(people)} people to "
-        f"“{survey.title}”",
-        people=[response.user_id for response in responses],
-    )
+    try:
+        people = services.attributed_answers_read(survey=survey, acting_user=request.user)
+    except ValidationError as error:
+        raise Http404(error.messages[0]) from None
     return render(request, "surveys/attributed_answers.html", {"survey": survey, "people": people})

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from mentorship.accounts import committee_member_add
 from mentorship.models import Cohort, Role
@@ -110,4 +113,11 @@ def make_mentor(cohort, units):
 @pytest.fixture
 def active_cohort(db):
     """A cohort whose intake has closed and whose program runs: pairs are matched."""
-    return CohortFactory(status=Cohort.Status.ACTIVE)
+    today = timezone.localdate()
+    return CohortFactory(
+        status=Cohort.Status.ACTIVE,
+        intake_opens_at=timezone.now() - timedelta(days=150),
+        intake_closes_at=timezone.now() - timedelta(days=130),
+        program_starts_on=today - timedelta(days=120),
+        program_ends_on=today + timedelta(days=120),
+    )

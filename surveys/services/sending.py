@@ -1,14 +1,17 @@
 """Writes for the committee's side of surveys: templates, sending, inviting, closing."""
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 
+from mentorship.cohorts import cohort_require_surveyable
 from mentorship.common.audit import audit_record
+from mentorship.common.background import enqueue_on_commit
+from mentorship.common.lifecycle import transition
 from mentorship.models import Cohort, User
 from surveys import selectors, starter
 from surveys.models import Answer, Invitation, Question, Response, Survey
@@ -22,6 +25,16 @@ SURVEY_CLOSES_IN_PAST = (
     "before sending it."
 )
 SURVEY_DATES_BACKWARDS = "The survey must close after it opens."
+SURVEY_CLOSES_BEFORE_NOW = "Pick a closing time in the future."
+SURVEY_EARLY_END_OF_COHORT = (
+    "“%(survey)s” is an end-of-cohort survey, and %(cohort)s started on %(starts)s: "
+    "people have had little time in the program to answer it. Confirm to send it anyway."
+)
+# An end-of-cohort survey sent in a cohort's first weeks asks the committee to confirm.
+EARLY_WEEKS = 6
+END_OF_COHORT_KEY_PREFIX = "end-of-cohort"
+INVITE_TASK = "surveys.tasks.send_survey_invitation"
+SEAL_TASK = "surveys.tasks.seal_survey_responses"
 SURVEY_NOT_SENT = "“%(survey)s” has not been sent, so there is nothing to close."
 SURVEY_NOT_OPEN_TO_CLOSE = (
     "“%(survey)s” has not opened yet, so there is nothing to close. Change its opening time "
@@ -35,6 +48,34 @@ _shuffle = random.SystemRandom().shuffle
 
 def when_text(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def survey_dates_check(
+    *, opens_at: datetime | None, closes_at: datetime | None, future: bool = True
+) -> None:
+    """The rule for a survey's dates, for every form and service that sets them.
+
+    It closes after it opens and, unless ``future`` is off (a draft edited in the
+    admin; sending checks again), closes in the future. Raises a ValidationError keyed
+    by field, so a form shows it beside ``closes_at``.
+    """
+    if closes_at and opens_at and closes_at <= opens_at:
+        raise ValidationError(
+            {"closes_at": ValidationError(SURVEY_DATES_BACKWARDS, code="dates_backwards")}
+        )
+    if future and closes_at and closes_at <= timezone.now():
+        raise ValidationError(
+            {"closes_at": ValidationError(SURVEY_CLOSES_BEFORE_NOW, code="closes_in_past")}
+        )
+
+
+def survey_is_early_end_of_cohort(survey: Survey) -> bool:
+    """An end-of-cohort survey whose cohort started less than EARLY_WEEKS ago."""
+    template = survey.created_from
+    if template is None or not template.template_key.startswith(END_OF_COHORT_KEY_PREFIX):
+        return False
+    starts = survey.cohort.program_starts_on
+    return timezone.localdate() < starts + timedelta(weeks=EARLY_WEEKS)
 
 
 # --- Templates ---------------------------------------------------------------------------
@@ -74,8 +115,7 @@ def survey_create_from_template(
     """A new draft survey for a cohort, with a copy of the template's questions."""
     if not template.is_template:
         raise ValidationError(NOT_A_TEMPLATE, code="not_template", params={"survey": template})
-    if closes_at <= opens_at:
-        raise ValidationError(SURVEY_DATES_BACKWARDS, code="dates_backwards")
+    survey_dates_check(opens_at=opens_at, closes_at=closes_at)
     survey = Survey.objects.create(
         cohort=cohort,
         title=title or f"{template.title} · {cohort.name}",
@@ -114,18 +154,37 @@ def survey_create_from_template(
 
 
 @transaction.atomic
-def survey_open(*, survey: Survey, acting_user: User | None) -> Survey:
+def survey_open(
+    *, survey: Survey, acting_user: User | None, confirm_early: bool = False
+) -> Survey:
     """Send a draft survey: it opens at its opening time and invites its audience then.
 
-    If the opening time has come, the invitations are created now and the emails go
-    out after commit; otherwise ``tasks.run_survey_schedule`` invites when it opens.
+    Only to a cohort whose program has started; an end-of-cohort survey in the cohort's
+    first weeks needs ``confirm_early``. If the opening time has come, the invitations
+    are created now and the emails go out after commit; otherwise
+    ``tasks.run_survey_schedule`` invites when it opens.
     """
-    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    locked = (
+        Survey.objects.select_for_update()
+        .select_related("cohort", "created_from")
+        .get(pk=survey.pk)
+    )
     now = timezone.now()
     if locked.is_template:
         raise ValidationError(TEMPLATE_CANNOT_BE_SENT, code="template")
     if locked.status != Survey.Status.DRAFT:
         raise ValidationError(SURVEY_ALREADY_SENT, code="already_sent", params={"survey": locked})
+    cohort_require_surveyable(locked.cohort)
+    if survey_is_early_end_of_cohort(locked) and not confirm_early:
+        raise ValidationError(
+            SURVEY_EARLY_END_OF_COHORT,
+            code="confirm_early",
+            params={
+                "survey": locked,
+                "cohort": locked.cohort.name,
+                "starts": formats.date_format(locked.cohort.program_starts_on, "DATE_FORMAT"),
+            },
+        )
     if not locked.questions.exists():
         raise ValidationError(
             SURVEY_HAS_NO_QUESTIONS, code="no_questions", params={"survey": locked}
@@ -136,14 +195,15 @@ def survey_open(*, survey: Survey, acting_user: User | None) -> Survey:
             code="closes_in_past",
             params={"survey": locked, "closes": when_text(locked.closes_at)},
         )
-    locked.status = Survey.Status.OPEN
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(
+    transition(
+        locked,
+        to=Survey.Status.OPEN,
         actor=acting_user,
         action="surveys.sent",
-        target=locked,
         summary=f"{locked.title}: sent to {locked.get_audience_display()} of {locked.cohort}, "
         f"open {when_text(locked.opens_at)} to {when_text(locked.closes_at)}",
+        lock=False,
+        confirmed_early=confirm_early,
     )
     if locked.opens_at <= now:
         survey_invite_audience(survey_id=locked.pk)
@@ -159,8 +219,6 @@ def survey_invite_audience(*, survey_id: int) -> int:
     since the last run are added, nobody is invited twice (a unique constraint), and
     each invitation email is claimed before it is sent.
     """
-    from surveys.tasks import send_survey_invitation
-
     # The lock serialises two runs for the same survey.
     survey = Survey.objects.select_for_update().get(pk=survey_id)
     if not survey.is_open():
@@ -181,15 +239,13 @@ def survey_invite_audience(*, survey_id: int) -> int:
         survey=survey, invited_email_sent_at=None, completed_on=None
     )
     for invitation_id in unsent.values_list("pk", flat=True):
-        send_survey_invitation.delay_on_commit(invitation_id)
+        enqueue_on_commit(INVITE_TASK, invitation_id)
     return len(new)
 
 
 @transaction.atomic
 def survey_close(*, survey: Survey, acting_user: User | None) -> Survey:
     """Close a survey now. Its results become final; anonymous answers are then sealed."""
-    from surveys.tasks import seal_survey_responses
-
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
     now = timezone.now()
     if locked.status == Survey.Status.DRAFT or locked.is_template:
@@ -198,17 +254,17 @@ def survey_close(*, survey: Survey, acting_user: User | None) -> Survey:
         raise ValidationError(SURVEY_ALREADY_CLOSED, code="closed", params={"survey": locked})
     if locked.opens_at > now:
         raise ValidationError(SURVEY_NOT_OPEN_TO_CLOSE, code="not_open", params={"survey": locked})
-    locked.status = Survey.Status.CLOSED
-    locked.closes_at = now
-    locked.save(update_fields=["status", "closes_at", "updated_at"])
-    audit_record(
+    transition(
+        locked,
+        to=Survey.Status.CLOSED,
         actor=acting_user,
         action="surveys.closed",
-        target=locked,
         summary=f"{locked.title}: closed early by the committee",
+        changes={"closes_at": now},
+        lock=False,
     )
     if locked.is_anonymous:
-        seal_survey_responses.delay_on_commit(locked.pk)
+        enqueue_on_commit(SEAL_TASK, locked.pk)
     survey.status, survey.closes_at = locked.status, locked.closes_at
     return locked
 

@@ -26,6 +26,12 @@ QUESTIONS = [
 
 
 @pytest.fixture
+def cohort(active_cohort):
+    """Surveys ask about a program that has started."""
+    return active_cohort
+
+
+@pytest.fixture
 def make_pair(make_apm, make_mentor):
     """An APM and a mentor in an active match (no introduction email)."""
 
