@@ -1,10 +1,24 @@
-"""People's accounts and committee membership."""
+"""People's accounts, committee membership and who may grant access.
 
-from django.contrib.auth.models import Group
+Access (staff, superuser, groups, permissions) decides what a person can do in the
+admin, so every change to it made by a person goes through a service here that checks
+who is asking and writes an audit row with the old and new values.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from mentorship.common.audit import audit_record
 from mentorship.models import Profile, User
 from mentorship.roles import COMMITTEE_GROUP
+
+USER_ACCESS_SUPERUSERS_ONLY = (
+    "Only an administrator (a superuser) can change someone's staff, superuser, group or "
+    "permission settings. Ask an administrator to do it."
+)
 
 
 @transaction.atomic
@@ -24,6 +38,60 @@ def committee_member_remove(*, user: User) -> User:
     if user.is_staff and not user.is_superuser:
         user.is_staff = False
         user.save(update_fields=["is_staff"])
+    return user
+
+
+def _access_state(user: User) -> dict:
+    permissions = user.user_permissions.values_list("content_type__app_label", "codename")
+    return {
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "user_permissions": sorted(f"{app}.{codename}" for app, codename in permissions),
+    }
+
+
+@transaction.atomic
+def user_access_change(
+    *,
+    user: User,
+    acting_user: User,
+    is_staff: bool | None = None,
+    is_superuser: bool | None = None,
+    groups: Iterable[Group] | None = None,
+    user_permissions: Iterable[Permission] | None = None,
+) -> User:
+    """Set a person's access; ``None`` leaves that part as it is. Superusers only.
+
+    Writes one audit row listing the parts that changed, old and new; none if nothing did.
+    """
+    if not acting_user.is_superuser:
+        raise ValidationError(USER_ACCESS_SUPERUSERS_ONLY, code="superusers_only")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = _access_state(locked)
+    if is_staff is not None:
+        locked.is_staff = is_staff
+    if is_superuser is not None:
+        locked.is_superuser = is_superuser
+    locked.save(update_fields=["is_staff", "is_superuser"])
+    if groups is not None:
+        locked.groups.set(groups)
+    if user_permissions is not None:
+        locked.user_permissions.set(user_permissions)
+    after = _access_state(locked)
+    changed = [name for name in after if after[name] != before[name]]
+    if changed:
+        audit_record(
+            actor=acting_user,
+            action="user.access_changed",
+            target=locked,
+            summary=f"Changed the access of {locked}: {', '.join(changed)}",
+            **{
+                "from": {name: before[name] for name in changed},
+                "to": {name: after[name] for name in changed},
+            },
+        )
+    user.is_staff, user.is_superuser = locked.is_staff, locked.is_superuser
     return user
 
 

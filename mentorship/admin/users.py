@@ -3,9 +3,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from mentorship import accounts
 from mentorship.models import (
     User,
 )
+
+# What a person may do in the admin. Only superusers edit these, through
+# accounts.user_access_change, which records every change.
+ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
@@ -18,12 +23,38 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name"]}),
-        (
-            "Access",
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
-        ),
+        ("Access", {"fields": ["is_active", *ACCESS_FIELDS]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return readonly
+        # Read-only fields are left out of the form, so a POST that names them is ignored.
+        return [*readonly, *ACCESS_FIELDS]
+
+    def save_model(self, request, obj, form, change):
+        # The form has already copied the posted staff and superuser flags onto obj;
+        # put the stored ones back so that only user_access_change (in save_related)
+        # writes them, after checking who asks and with an audit row.
+        if change:
+            stored = User.objects.get(pk=obj.pk)
+            for name in ("is_staff", "is_superuser"):
+                if name in form.cleaned_data:
+                    setattr(obj, name, getattr(stored, name))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # Taken out of cleaned_data so that save_m2m leaves groups and permissions alone.
+        requested = {
+            name: form.cleaned_data.pop(name)
+            for name in ACCESS_FIELDS
+            if name in form.cleaned_data
+        }
+        super().save_related(request, form, formsets, change)
+        if requested:
+            accounts.user_access_change(user=form.instance, acting_user=request.user, **requested)

@@ -1,0 +1,149 @@
+"""People in the admin: the committee manages accounts, never its own or anyone's access.
+
+``admin_client`` is pytest-django's superuser (``admin_user``); ``committee_client`` is a
+committee member: staff in the Committee group, not a superuser.
+"""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from mentorship.accounts import (
+    USER_ACCESS_SUPERUSERS_ONLY,
+    committee_member_add,
+    user_access_change,
+)
+from mentorship.models import AuditLog, User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+USER_CHANGELIST = reverse("admin:mentorship_user_changelist")
+ACCESS_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
+@pytest.fixture
+def committee_client(client, committee):
+    client.force_login(committee)
+    return client
+
+
+@pytest.fixture
+def colleague(db):
+    """Another committee member."""
+    return committee_member_add(user=UserFactory(full_name="Cleo Colleague"))
+
+
+@pytest.fixture
+def other_group(db):
+    return Group.objects.create(name="Other group")
+
+
+def change_url(user):
+    return reverse("admin:mentorship_user_change", args=[user.pk])
+
+
+def access_of(user):
+    """The access fields as stored, read fresh from the database."""
+    user = User.objects.get(pk=user.pk)
+    return {
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": set(user.groups.values_list("name", flat=True)),
+        "user_permissions": set(user.user_permissions.values_list("codename", flat=True)),
+    }
+
+
+def change_form_data(user, **extra):
+    return {"email": user.email, "full_name": user.full_name, "is_active": "on", **extra}
+
+
+# --- The change form --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ACCESS_FIELDS)
+@pytest.mark.parametrize("whose", ["own", "outsider", "colleague"])
+def test_committee_posting_an_access_field_to_a_change_form_changes_nothing(
+    committee_client, committee, outsider, colleague, other_group, field, whose
+):
+    target = {"own": committee, "outsider": outsider, "colleague": colleague}[whose]
+    # Each value differs from what the target has, so a form that took it would change it.
+    posted = {
+        "is_superuser": "true",
+        "is_staff": "false" if target.is_staff else "true",
+        "groups": [other_group.pk],
+        "user_permissions": [Permission.objects.get(codename="delete_user").pk],
+    }[field]
+    before = access_of(target)
+
+    response = committee_client.post(
+        change_url(target), change_form_data(target, full_name="Renamed", **{field: posted})
+    )
+
+    # The rest of the form was saved: the access field was ignored, not the whole POST.
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.full_name == "Renamed"
+    assert access_of(target) == before
+    assert not AuditLog.objects.filter(actor=committee).exists()
+
+
+def test_the_committee_sees_access_fields_read_only_on_the_change_form(
+    committee_client, admin_client, outsider
+):
+    response = committee_client.get(change_url(outsider))
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    page = response.content.decode()
+    for field in ACCESS_FIELDS:
+        assert field not in form.fields
+        assert field in response.context["adminform"].readonly_fields
+        assert f'name="{field}"' not in page
+    # A superuser's form has them, so the assertions above look for the right thing.
+    superuser_page = admin_client.get(change_url(outsider)).content.decode()
+    for field in ACCESS_FIELDS:
+        assert f'name="{field}"' in superuser_page
+
+
+def test_a_superusers_change_of_is_staff_through_the_form_writes_an_audit_row(
+    admin_client, admin_user, outsider
+):
+    response = admin_client.post(change_url(outsider), change_form_data(outsider, is_staff="on"))
+
+    assert response.status_code == 302
+    assert access_of(outsider)["is_staff"] is True
+    entry = AuditLog.objects.get(action="user.access_changed")
+    assert entry.actor == admin_user
+    assert entry.target == f"mentorship.user:{outsider.pk}"
+    assert entry.details == {"from": {"is_staff": False}, "to": {"is_staff": True}}
+
+
+def test_a_superusers_change_of_groups_and_permissions_through_the_form_is_audited(
+    admin_client, admin_user, outsider, other_group
+):
+    permission = Permission.objects.get(codename="view_cohort")
+
+    response = admin_client.post(
+        change_url(outsider),
+        change_form_data(outsider, groups=[other_group.pk], user_permissions=[permission.pk]),
+    )
+
+    assert response.status_code == 302
+    assert access_of(outsider)["groups"] == {"Other group"}
+    assert access_of(outsider)["user_permissions"] == {"view_cohort"}
+    entry = AuditLog.objects.get(action="user.access_changed", actor=admin_user)
+    assert entry.details == {
+        "from": {"groups": [], "user_permissions": []},
+        "to": {"groups": ["Other group"], "user_permissions": ["mentorship.view_cohort"]},
+    }
+
+
+def test_the_access_service_refuses_anyone_but_a_superuser(committee, outsider):
+    with pytest.raises(ValidationError) as refused:
+        user_access_change(user=outsider, acting_user=committee, is_superuser=True)
+
+    assert refused.value.messages == [USER_ACCESS_SUPERUSERS_ONLY]
+    assert access_of(outsider)["is_superuser"] is False
+    assert not AuditLog.objects.filter(actor=committee).exists()
