@@ -15,30 +15,84 @@ from mentorship.common.audit import audit_record
 from mentorship.models import Profile, User
 from mentorship.roles import COMMITTEE_GROUP
 
+COMMITTEE_OWN_MEMBERSHIP = (
+    "You cannot add yourself to the committee or remove yourself from it. "
+    "Ask another administrator to do it."
+)
+COMMITTEE_SUPERUSERS_ONLY = (
+    "Only an administrator (a superuser) can add people to the committee or remove them. "
+    "Ask an administrator to do it."
+)
 USER_ACCESS_SUPERUSERS_ONLY = (
     "Only an administrator (a superuser) can change someone's staff, superuser, group or "
     "permission settings. Ask an administrator to do it."
 )
 
 
-@transaction.atomic
-def committee_member_add(*, user: User) -> User:
-    """Make a person a committee member: staff (admin access) in the committee group."""
+def _committee_change_check(*, user: User, acting_user: User | None) -> None:
+    # No acting user means code with no person behind it (seed_demo, a shell, test
+    # fixtures); whoever runs that already holds the keys.
+    if acting_user is None:
+        return
+    if acting_user.pk == user.pk:
+        raise ValidationError(COMMITTEE_OWN_MEMBERSHIP, code="own_membership")
+    if not acting_user.is_superuser:
+        raise ValidationError(COMMITTEE_SUPERUSERS_ONLY, code="superusers_only")
+
+
+def _committee_state(user: User, group: Group) -> dict:
+    return {"is_staff": user.is_staff, "committee": user.groups.filter(pk=group.pk).exists()}
+
+
+def _committee_change(*, user: User, acting_user: User | None, join: bool) -> User:
+    _committee_change_check(user=user, acting_user=acting_user)
     group = Group.objects.get(name=COMMITTEE_GROUP)
-    if not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    user.groups.add(group)
+    # Lock the row so that two administrators acting at once record true old values.
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = _committee_state(locked, group)
+    if join:
+        locked.groups.add(group)
+        locked.is_staff = True
+    else:
+        locked.groups.remove(group)
+        # A superuser keeps admin access: it is theirs, not the committee's.
+        locked.is_staff = locked.is_superuser
+    if locked.is_staff != before["is_staff"]:
+        locked.save(update_fields=["is_staff"])
+    after = _committee_state(locked, group)
+    if after != before:
+        audit_record(
+            actor=acting_user,
+            action="committee.member_added" if join else "committee.member_removed",
+            target=locked,
+            summary=(
+                f"Added {locked} to the committee"
+                if join
+                else f"Removed {locked} from the committee"
+            ),
+            **{"from": before, "to": after},
+        )
+    user.is_staff = locked.is_staff
     return user
 
 
 @transaction.atomic
-def committee_member_remove(*, user: User) -> User:
-    user.groups.remove(Group.objects.get(name=COMMITTEE_GROUP))
-    if user.is_staff and not user.is_superuser:
-        user.is_staff = False
-        user.save(update_fields=["is_staff"])
-    return user
+def committee_member_add(*, user: User, acting_user: User | None = None) -> User:
+    """Make a person a committee member: staff (admin access) in the committee group.
+
+    Only a superuser may do it, and not for themself; refusals are ValidationErrors.
+    Writes an audit row with the old and new state, unless they were already a member.
+    """
+    return _committee_change(user=user, acting_user=acting_user, join=True)
+
+
+@transaction.atomic
+def committee_member_remove(*, user: User, acting_user: User | None = None) -> User:
+    """Take a person off the committee, and their admin access unless they are a superuser.
+
+    Same rules and audit row as ``committee_member_add``.
+    """
+    return _committee_change(user=user, acting_user=acting_user, join=False)
 
 
 def _access_state(user: User) -> dict:

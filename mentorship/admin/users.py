@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from mentorship import accounts
+from mentorship.common.admin_actions import apply_each
 from mentorship.models import (
     User,
 )
@@ -29,6 +30,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
+    actions = ["committee_add_selected", "committee_remove_selected"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -58,3 +60,24 @@ class UserAdmin(DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         if requested:
             accounts.user_access_change(user=form.instance, acting_user=request.user, **requested)
+
+    @admin.action(description="Add to the committee", permissions=["manage_committee"])
+    def committee_add_selected(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda user: accounts.committee_member_add(user=user, acting_user=request.user),
+            "Added to the committee:",
+        )
+
+    @admin.action(description="Remove from the committee", permissions=["manage_committee"])
+    def committee_remove_selected(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda user: accounts.committee_member_remove(user=user, acting_user=request.user),
+            "Removed from the committee:",
+        )
+
+    def has_manage_committee_permission(self, request):
+        return request.user.is_superuser

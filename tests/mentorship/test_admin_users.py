@@ -6,15 +6,20 @@ committee member: staff in the Committee group, not a superuser.
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from mentorship.accounts import (
+    COMMITTEE_OWN_MEMBERSHIP,
+    COMMITTEE_SUPERUSERS_ONLY,
     USER_ACCESS_SUPERUSERS_ONLY,
     committee_member_add,
+    committee_member_remove,
     user_access_change,
 )
 from mentorship.models import AuditLog, User
+from mentorship.roles import COMMITTEE_GROUP
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +49,10 @@ def change_url(user):
     return reverse("admin:mentorship_user_change", args=[user.pk])
 
 
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
 def access_of(user):
     """The access fields as stored, read fresh from the database."""
     user = User.objects.get(pk=user.pk)
@@ -57,6 +66,14 @@ def access_of(user):
 
 def change_form_data(user, **extra):
     return {"email": user.email, "full_name": user.full_name, "is_active": "on", **extra}
+
+
+def run_action(client, action, *users):
+    return client.post(
+        USER_CHANGELIST,
+        {"action": action, "_selected_action": [u.pk for u in users]},
+        follow=True,
+    )
 
 
 # --- The change form --------------------------------------------------------------------
@@ -146,4 +163,87 @@ def test_the_access_service_refuses_anyone_but_a_superuser(committee, outsider):
 
     assert refused.value.messages == [USER_ACCESS_SUPERUSERS_ONLY]
     assert access_of(outsider)["is_superuser"] is False
+    assert not AuditLog.objects.filter(actor=committee).exists()
+
+
+# --- Committee membership actions -------------------------------------------------------
+
+
+def test_a_superuser_adds_a_person_to_the_committee_with_one_audit_row(
+    admin_client, admin_user, outsider
+):
+    response = run_action(admin_client, "committee_add_selected", outsider)
+
+    assert "Added to the committee: 1." in messages_of(response)
+    assert access_of(outsider)["is_staff"] is True
+    assert access_of(outsider)["groups"] == {COMMITTEE_GROUP}
+    entry = AuditLog.objects.get(actor=admin_user)
+    assert entry.action == "committee.member_added"
+    assert entry.target == f"mentorship.user:{outsider.pk}"
+    assert entry.details == {
+        "from": {"is_staff": False, "committee": False},
+        "to": {"is_staff": True, "committee": True},
+    }
+
+
+def test_a_superuser_removes_a_person_from_the_committee_with_one_audit_row(
+    admin_client, admin_user, committee
+):
+    response = run_action(admin_client, "committee_remove_selected", committee)
+
+    assert "Removed from the committee: 1." in messages_of(response)
+    assert access_of(committee)["is_staff"] is False
+    assert access_of(committee)["groups"] == set()
+    entry = AuditLog.objects.get(actor=admin_user)
+    assert entry.action == "committee.member_removed"
+    assert entry.target == f"mentorship.user:{committee.pk}"
+    assert entry.details == {
+        "from": {"is_staff": True, "committee": True},
+        "to": {"is_staff": False, "committee": False},
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "member"),
+    [("committee_add_selected", False), ("committee_remove_selected", True)],
+)
+def test_a_superuser_cannot_change_their_own_committee_membership(
+    admin_client, admin_user, action, member
+):
+    if member:
+        committee_member_add(user=admin_user)
+    before = access_of(admin_user)
+
+    response = run_action(admin_client, action, admin_user)
+
+    assert messages_of(response) == [f"{admin_user}: {COMMITTEE_OWN_MEMBERSHIP}"]
+    assert access_of(admin_user) == before
+    assert not AuditLog.objects.filter(actor=admin_user).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "service"),
+    [
+        ("committee_add_selected", committee_member_add),
+        ("committee_remove_selected", committee_member_remove),
+    ],
+)
+@pytest.mark.parametrize("whose", ["own", "outsider", "colleague"])
+def test_non_superusers_cannot_change_committee_membership(
+    committee_client, committee, outsider, colleague, action, service, whose
+):
+    target = {"own": committee, "outsider": outsider, "colleague": colleague}[whose]
+    before = access_of(target)
+
+    # The admin does not offer them the actions, and ignores a POST that names one...
+    assert f'value="{action}"' not in committee_client.get(USER_CHANGELIST).content.decode()
+    run_action(committee_client, action, target)
+    assert access_of(target) == before
+
+    # ...and the service refuses them too, whoever calls it.
+    with pytest.raises(ValidationError) as refused:
+        service(user=target, acting_user=committee)
+    expected = COMMITTEE_OWN_MEMBERSHIP if target == committee else COMMITTEE_SUPERUSERS_ONLY
+    assert refused.value.messages == [expected]
+    assert access_of(target) == before
     assert not AuditLog.objects.filter(actor=committee).exists()
