@@ -1,4 +1,4 @@
-"""The audit log: read-only for the committee."""
+"""The audit log: append-only; only a superuser may delete rows."""
 
 from django.contrib import admin
 
@@ -9,7 +9,11 @@ from mentorship.models import (
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only: the log is the record of what the committee did, so no one edits it."""
+    """Append-only: the log is the record of what the committee did, so no one edits it.
+
+    Rows are written by services only. A superuser may delete rows (say, to erase
+    personal data on request); the committee may not remove its own traces.
+    """
 
     list_display = ["created_at", "action", "actor", "target", "summary"]
     list_filter = ["action"]
@@ -24,4 +28,4 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return request.user.is_superuser

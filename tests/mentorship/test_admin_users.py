@@ -18,6 +18,7 @@ from mentorship.accounts import (
     committee_member_remove,
     user_access_change,
 )
+from mentorship.common.audit import audit_record
 from mentorship.models import AuditLog, User
 from mentorship.roles import COMMITTEE_GROUP
 from tests.factories import UserFactory
@@ -247,3 +248,32 @@ def test_non_superusers_cannot_change_committee_membership(
     assert refused.value.messages == [expected]
     assert access_of(target) == before
     assert not AuditLog.objects.filter(actor=committee).exists()
+
+
+# --- The audit log ----------------------------------------------------------------------
+
+
+def audit_delete(client, entry):
+    return client.post(
+        reverse("admin:mentorship_auditlog_delete", args=[entry.pk]), {"post": "yes"}
+    )
+
+
+def test_the_audit_log_is_append_only_and_only_a_superuser_deletes_rows(
+    committee_client, admin_client, committee
+):
+    entry = audit_record(actor=committee, action="test.thing", target=None, summary="Did it")
+
+    assert audit_delete(committee_client, entry).status_code == 403
+    assert AuditLog.objects.filter(pk=entry.pk).exists()
+    # A superuser cannot write or rewrite history either, only remove it.
+    assert admin_client.get(reverse("admin:mentorship_auditlog_add")).status_code == 403
+    change = admin_client.post(
+        reverse("admin:mentorship_auditlog_change", args=[entry.pk]), {"summary": "Edited"}
+    )
+    assert change.status_code == 403
+    entry.refresh_from_db()
+    assert entry.summary == "Did it"
+
+    assert audit_delete(admin_client, entry).status_code == 302
+    assert not AuditLog.objects.filter(pk=entry.pk).exists()
