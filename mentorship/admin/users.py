@@ -39,6 +39,13 @@ class UserAdmin(DjangoUserAdmin):
         # Read-only fields are left out of the form, so a POST that names them is ignored.
         return [*readonly, *ACCESS_FIELDS]
 
+    def has_change_permission(self, request, obj=None):
+        # Whoever can set a superuser's password or email can sign in as them, so only
+        # superusers change a superuser's account (password page included); others view it.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         # The form has already copied the posted staff and superuser flags onto obj;
         # put the stored ones back so that only user_access_change (in save_related)

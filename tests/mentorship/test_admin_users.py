@@ -277,3 +277,25 @@ def test_the_audit_log_is_append_only_and_only_a_superuser_deletes_rows(
 
     assert audit_delete(admin_client, entry).status_code == 302
     assert not AuditLog.objects.filter(pk=entry.pk).exists()
+
+
+# --- A superuser's account --------------------------------------------------------------
+
+
+def test_the_committee_cannot_change_a_superusers_password_or_email(committee_client, admin_user):
+    password_url = reverse("admin:auth_user_password_change", args=[admin_user.pk])
+    new_password = {
+        "password1": "a-brand-new-passphrase-7",
+        "password2": "a-brand-new-passphrase-7",
+    }
+
+    assert committee_client.post(password_url, new_password).status_code == 403
+    email = committee_client.post(
+        change_url(admin_user), change_form_data(admin_user, email="casey@adhoc.example")
+    )
+    assert email.status_code == 403
+    admin_user.refresh_from_db()
+    assert admin_user.check_password("password")
+    assert admin_user.email == "admin@example.com"
+    # Looking is still fine.
+    assert committee_client.get(change_url(admin_user)).status_code == 200
