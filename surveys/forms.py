@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 
 from mentorship.models import Cohort
 from surveys.models import Question, Survey
@@ -26,7 +27,10 @@ def field_name(question: Question) -> str:
 
 def _field(question: Question, *, draft: bool) -> forms.Field:
     required = question.required and not draft
-    common = {"label": question.text, "help_text": question.help_text, "required": required}
+    # Form templates (Django's and crispy's) print help texts with |safe, as if they were
+    # HTML we wrote; this one is the committee's plain text, so escape it here.
+    help_text = escape(question.help_text)
+    common = {"label": question.text, "help_text": help_text, "required": required}
     kind = question.kind
     if kind == Question.Kind.SCALE:
         choices = [(str(v), f"{v} · {label}") for v, label in Question.SCALE_LABELS.items()]
