@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from matching.models import Match
 from mentorship.models import Notification
-from mentorship.notifications import notification_queue
+from mentorship.outbox.queue import notification_queue
 
 
 def match_introduction_queue(*, match: Match) -> int:

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from matching.engine import ApmRecord, MentorRecord
 from matching.models import BannedPair, Match, Meeting, Proposal, RematchRequest
-from mentorship.models import Cohort, Enrollment, Profile, Role, Team
+from mentorship.models import Cohort, Enrollment, Profile, Role, Team, User
+from mentorship.selectors import enrollment_shared_answers
 from toolkit.models import Category
 
 
@@ -176,8 +177,6 @@ def engine_inputs(*, cohort: Cohort) -> EngineInputs:
     # Managers named in fixes and reasons may not be in the cohort.
     manager_ids = {m for record in inputs.apms for m in record.manager_chain} - people.keys()
     if manager_ids:
-        from mentorship.models import User
-
         people.update(
             (user.pk, user.display_name)
             for user in User.objects.filter(pk__in=manager_ids).only("id", "full_name", "email")
@@ -253,8 +252,6 @@ def get_match_for_user(user, match_id) -> Match:
 
 def home_matches(*, user) -> dict:
     """Active matches for the home page, with what each side may see of the other."""
-    from mentorship.selectors import enrollment_shared_answers
-
     latest = Meeting.objects.filter(match=OuterRef("pk")).order_by("-occurred_on", "-id")
     matches = list(
         matches_for_user(user)

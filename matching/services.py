@@ -53,6 +53,7 @@ WRONG_ROLES = "Pick an APM enrollment and a mentor enrollment."
 MATCH_NOT_ACTIVE = "This match has already ended."
 REMATCH_ALREADY_OPEN = "You have already asked for a rematch; the committee will be in touch."
 REMATCH_NOT_OPEN = "This rematch request has already been handled."
+BAN_SAME_PERSON = "Pick two different people: an APM and a mentor."
 # The manager rule protects candid conversations; the committee may never override it.
 NEVER_OVERRIDDEN = {"same_person", "manager"}
 
@@ -443,12 +444,49 @@ def match_end(*, match: Match, acting_user: User | None, reason: str, ban: bool 
         banned=ban,
     )
     if ban:
-        BannedPair.objects.get_or_create(
+        banned_pair_create(
             apm_user=match.apm.user,
             mentor_user=match.mentor.user,
-            defaults={"reason": reason[:200], "created_by": acting_user},
+            reason=reason,
+            acting_user=acting_user,
         )
     return match
+
+
+@transaction.atomic
+def banned_pair_create(
+    *, apm_user: User, mentor_user: User, reason: str, acting_user: User | None
+) -> BannedPair:
+    """Never propose these two together again (audited); a pair banned before stays so."""
+    if apm_user.pk == mentor_user.pk:
+        raise ValidationError(BAN_SAME_PERSON, code="same_person")
+    banned, created = BannedPair.objects.get_or_create(
+        apm_user=apm_user,
+        mentor_user=mentor_user,
+        defaults={"reason": reason[:200], "created_by": acting_user},
+    )
+    if created:
+        audit_record(
+            actor=acting_user,
+            action="matching.pair_banned",
+            target=banned,
+            summary=f"Banned the pair {apm_user} ✕ {mentor_user}: {reason[:200]}",
+        )
+    return banned
+
+
+@transaction.atomic
+def banned_pair_lift(*, banned_pair: BannedPair, acting_user: User | None) -> None:
+    """Let the engine propose the pair again (audited)."""
+    summary = f"Lifted the ban on {banned_pair.apm_user} ✕ {banned_pair.mentor_user}"
+    audit_record(
+        actor=acting_user,
+        action="matching.pair_ban_lifted",
+        target=banned_pair,
+        summary=summary,
+        reason=banned_pair.reason,
+    )
+    banned_pair.delete()
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from matching import services
+from matching import reminders, services
 
 
 @shared_task(acks_late=True)
@@ -12,3 +12,12 @@ def execute_matching_run(run_id: int) -> None:
     a failed run records its error and the committee starts a new one.
     """
     services.run_execute(run_id=run_id)
+
+
+@shared_task
+def no_meeting_reminder_scan() -> int:
+    """Periodic: nudge APMs whose pair has not met for 30 days.
+
+    Safe to run twice: the outbox key (kind, person, match, last meeting) is unique.
+    """
+    return reminders.no_meeting_nudges_queue()

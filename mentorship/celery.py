@@ -22,10 +22,15 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Every minute: send outbox rows still pending (broker outage, crash, retry due).
     "sweep-outbox": {"task": "mentorship.tasks.sweep_outbox", "schedule": 60.0},
-    # Every day at 13:00 UTC (9 a.m. in Washington): intake and no-meeting nudges.
-    "daily-reminder-scan": {
-        "task": "mentorship.tasks.daily_reminder_scan",
+    # Every day at 13:00 UTC (9 a.m. in Washington): intake open and closing nudges.
+    "intake-reminders": {
+        "task": "mentorship.tasks.intake_reminder_scan",
         "schedule": crontab(hour=13, minute=0),
+    },
+    # Every day at 13:05 UTC: nudge APMs whose pair has not met for 30 days.
+    "no-meeting-reminders": {
+        "task": "matching.tasks.no_meeting_reminder_scan",
+        "schedule": crontab(hour=13, minute=5),
     },
     # Every day at 13:30 UTC: survey reminders that are due (at most two per person).
     "survey-reminders": {

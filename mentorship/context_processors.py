@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
@@ -7,8 +8,6 @@ from mentorship.selectors import user_roles
 def _needs_two_factor_nudge(user, roles):
     if "committee" not in roles:
         return False
-    from allauth.mfa.models import Authenticator
-
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

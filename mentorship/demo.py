@@ -25,6 +25,8 @@ from mentorship.models import (
     Team,
     User,
 )
+from surveys.demo import survey_demo_install
+from toolkit.content import starter_topics_install
 from toolkit.models import Category
 
 DEMO_PASSWORD = "mentorship-demo-2026"  # noqa: S105 - published on purpose, demo only
@@ -189,9 +191,6 @@ def seed_demo() -> dict:
         )  # fmt: skip
         if created:
             enrollment.topics.set(topics)
-
-    from surveys.demo import survey_demo_install
-    from toolkit.content import starter_topics_install
 
     starter_topics_install()
     survey_demo_install()

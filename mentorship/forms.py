@@ -1,8 +1,9 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 
+from mentorship.graduation.promotions import promotion_check
 from mentorship.models import (
     CareerTrack,
     Enrollment,
@@ -240,7 +241,24 @@ class NotificationPreferenceForm(forms.ModelForm):
 # --- Promotions and the journey --------------------------------------------------------
 
 
-class PromotionReportForm(forms.Form):
+class PromotionCheckMixin:
+    """The promotion rule of the service (a date not in the future, a new title), shown
+    beside the fields before anything is saved. For forms with from_title, to_title and
+    promoted_on."""
+
+    def clean(self):
+        cleaned = super().clean()
+        before, after = cleaned.get("from_title"), cleaned.get("to_title")
+        day = cleaned.get("promoted_on")
+        if before and after and day:
+            try:
+                promotion_check(from_title=before, to_title=after, promoted_on=day)
+            except ValidationError as error:
+                self.add_error("promoted_on" if error.code == "future" else "to_title", error)
+        return cleaned
+
+
+class PromotionReportForm(PromotionCheckMixin, forms.Form):
     """An APM reports their own promotion; the committee confirms it."""
 
     from_title = forms.CharField(
@@ -252,23 +270,6 @@ class PromotionReportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The day it took effect.",
     )
-
-    def clean_promoted_on(self):
-        from mentorship.graduation import PROMOTION_IN_FUTURE
-
-        day = self.cleaned_data["promoted_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(PROMOTION_IN_FUTURE, code="future")
-        return day
-
-    def clean(self):
-        from mentorship.graduation import PROMOTION_SAME_TITLE
-
-        cleaned = super().clean()
-        before, after = cleaned.get("from_title"), cleaned.get("to_title")
-        if before and after and before.strip().casefold() == after.strip().casefold():
-            self.add_error("to_title", forms.ValidationError(PROMOTION_SAME_TITLE, code="same"))
-        return cleaned
 
 
 class JourneyFilterForm(forms.Form):

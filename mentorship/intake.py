@@ -162,3 +162,54 @@ def enrollment_capacity_set(
     )
     enrollment.capacity = capacity
     return locked
+
+
+# What the committee may correct in an intake from the admin. Who, which cohort, which
+# role and the status are the enrollment's identity and workflow, changed only by the
+# person (intake, withdrawal) or the roster import; what an APM shares with their
+# mentor is the APM's own choice.
+COMMITTEE_EDITABLE_FIELDS = (
+    "topics",
+    "career_track",
+    "cadence",
+    "goals",
+    "prefers_other_unit",
+    "notes_for_committee",
+    "capacity",
+)
+
+
+@transaction.atomic
+def enrollment_update_by_committee(
+    *, enrollment: Enrollment, changed: list[str], acting_user: User | None
+) -> Enrollment:
+    """Save the committee's corrections to an intake (the admin form).
+
+    Only COMMITTEE_EDITABLE_FIELDS are saved; a capacity is checked against the
+    mentor's active matches. One audit row names the fields that changed; the values
+    stay out of the log, since intake answers are private. Topics (a many-to-many) are
+    saved by the caller after this.
+    """
+    locked = (
+        Enrollment.objects.select_for_update()
+        .select_related("user", "cohort")
+        .get(pk=enrollment.pk)
+    )
+    fields = [name for name in changed if name in COMMITTEE_EDITABLE_FIELDS]
+    if "capacity" in fields:
+        enrollment_check_capacity(enrollment=locked, capacity=enrollment.capacity)
+    columns = [name for name in fields if name != "topics"]
+    if columns:
+        enrollment.save(update_fields=[*columns, "updated_at"])
+    if fields:
+        audit_record(
+            actor=acting_user,
+            action="enrollment.edited",
+            target=locked,
+            summary=f"Edited the intake of {locked.user} in {locked.cohort}: {', '.join(fields)}",
+            fields=fields,
+            capacity={"from": locked.capacity, "to": enrollment.capacity}
+            if "capacity" in fields
+            else None,
+        )
+    return enrollment

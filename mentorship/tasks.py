@@ -1,6 +1,11 @@
+"""Background work for the program core: the outbox and the intake nudges.
+
+Tasks take ids, call a service, and are safe to run twice.
+"""
+
 from celery import shared_task
 
-from mentorship import notifications
+from mentorship.outbox import reminders, sending
 
 
 @shared_task
@@ -17,18 +22,16 @@ def send_notification(notification_id: int) -> bool:
     duplicated message sends nothing. Failures are recorded on the row with a backoff;
     the sweep retries them, up to a limit.
     """
-    return notifications.notification_send(notification_id=notification_id)
+    return sending.notification_send(notification_id=notification_id)
 
 
 @shared_task
 def sweep_outbox() -> int:
     """Periodic: enqueue outbox rows still pending after a few minutes."""
-    return notifications.notifications_sweep()
+    return sending.notifications_sweep()
 
 
 @shared_task
-def daily_reminder_scan() -> dict:
-    """Periodic: queue the nudges that are due. Safe to run twice (unique outbox keys)."""
-    from mentorship.reminders import daily_scan
-
-    return daily_scan()
+def intake_reminder_scan() -> int:
+    """Periodic: queue the intake nudges that are due. Safe to run twice (unique outbox keys)."""
+    return reminders.intake_nudges_queue()

@@ -28,7 +28,7 @@ from mentorship.models import (
     Profile,
     Role,
 )
-from mentorship.notifications import unsubscribe_user_id
+from mentorship.outbox.queue import unsubscribe_user_id
 from surveys.selectors import home_invitations
 from toolkit.selectors import pair_suggestions
 

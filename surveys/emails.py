@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorship.models import Notification
-from mentorship.notifications import absolute_url, notification_queue
+from mentorship.outbox.queue import absolute_url, notification_queue
 from surveys.models import MAX_REMINDERS, Invitation, Survey, reminder_days
 
 

@@ -17,9 +17,10 @@ from django.db import connection
 from django.utils import timezone
 
 from mentorship.models import Notification
-from mentorship.notifications import notifications_sweep
+from mentorship.outbox.sending import notifications_sweep
 from mentorship.tasks import send_notification
 from tests.factories import UserFactory
+from tests.reminders import daily_scan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,7 +134,6 @@ def test_two_scans_at_once_queue_one_reminder_per_person():
 
     from django.db import connections
 
-    from mentorship.reminders import daily_scan
     from tests.factories import CohortFactory
 
     CohortFactory()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.apps import apps as global_apps
 
+from toolkit.categories import starter_categories_install
+
 CONTENT_DIR = Path(__file__).resolve().parent / "content" / "topics"
 TOPIC_FIELDS = ("title", "summary", "body", "prompts", "reading", "stage", "audience", "minutes")
 
@@ -27,8 +29,6 @@ def starter_topics() -> list[dict]:
 
 def starter_topics_install(*, apps=global_apps, update: bool = False) -> dict[str, int]:
     """Create missing starter topics (and, with update=True, refresh existing ones)."""
-    from toolkit.categories import starter_categories_install
-
     starter_categories_install(apps)
     category_model = apps.get_model("toolkit", "Category")
     topic_model = apps.get_model("toolkit", "Topic")

@@ -14,6 +14,7 @@ from matching.models import (
     RematchRequest,
 )
 from mentorship.common.admin_actions import apply_each
+from mentorship.graduation import apm_graduate
 
 
 @admin.register(Match)
@@ -57,8 +58,6 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.action(description="Graduate the APM of selected matches (needs a confirmed promotion)")
     def graduate_selected(self, request, queryset):
-        from mentorship.graduation import apm_graduate
-
         apply_each(
             request,
             queryset.select_related("apm__user"),
@@ -141,8 +140,25 @@ class BannedPairAdmin(admin.ModelAdmin):
     search_fields = ["apm_user__email", "apm_user__full_name", "mentor_user__email",
                      "mentor_user__full_name"]  # fmt: skip
     autocomplete_fields = ["apm_user", "mentor_user"]
+    fields = ["apm_user", "mentor_user", "reason", "created_by"]
     readonly_fields = ["created_by"]
 
+    def has_change_permission(self, request, obj=None):
+        # A ban is added or lifted (both audited), never edited into another pair.
+        return obj is None and super().has_change_permission(request)
+
     def save_model(self, request, obj, form, change):
-        obj.created_by = obj.created_by or request.user
-        super().save_model(request, obj, form, change)
+        banned = services.banned_pair_create(
+            apm_user=obj.apm_user,
+            mentor_user=obj.mentor_user,
+            reason=obj.reason,
+            acting_user=request.user,
+        )
+        obj.pk = banned.pk
+
+    def delete_model(self, request, obj):
+        services.banned_pair_lift(banned_pair=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for banned in queryset.select_related("apm_user", "mentor_user"):
+            services.banned_pair_lift(banned_pair=banned, acting_user=request.user)

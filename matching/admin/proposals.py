@@ -7,6 +7,7 @@ from matching.models import (
     Proposal,
 )
 from mentorship.common.admin_actions import apply_each
+from mentorship.models import BusinessUnit
 
 
 def _pair(proposal) -> str:
@@ -17,8 +18,6 @@ class BusinessUnitFilter(admin.SimpleListFilter):
     role = "apm"
 
     def lookups(self, request, model_admin):
-        from mentorship.models import BusinessUnit
-
         return [(unit.pk, unit.name) for unit in BusinessUnit.objects.all()]
 
     def queryset(self, request, queryset):

@@ -1,5 +1,6 @@
 """Enrollments: the intake answers, filters and the roster export."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -7,15 +8,32 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from mentorship import roster
+from mentorship import intake, roster
 from mentorship.common.spreadsheets import csv_response
 from mentorship.models import (
     Enrollment,
 )
 
 
+class EnrollmentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = list(intake.COMMITTEE_EDITABLE_FIELDS)
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        intake.enrollment_check_capacity(enrollment=self.instance, capacity=capacity)
+        return capacity
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    """Intake answers the committee may correct; the workflow fields are read-only.
+
+    Enrollments come from the intake and the roster import, so there is no add form.
+    """
+
+    form = EnrollmentAdminForm
     list_display = [
         "user_name",
         "user_email",
@@ -29,8 +47,18 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_filter = ["cohort", "role", "status", "user__profile__business_unit"]
     search_fields = ["user__full_name", "user__email"]
     list_select_related = ["cohort", "user__profile__business_unit"]
-    autocomplete_fields = ["user", "topics"]
+    autocomplete_fields = ["topics"]
+    readonly_fields = ["user", "cohort", "role", "status", "submitted_at", "shared_with_mentor"]
+    fields = [*readonly_fields, *intake.COMMITTEE_EDITABLE_FIELDS]
     actions = ["export_csv"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        intake.enrollment_update_by_committee(
+            enrollment=obj, changed=form.changed_data, acting_user=request.user
+        )
 
     @admin.display(description="Name", ordering="user__full_name")
     def user_name(self, enrollment):

@@ -2,11 +2,10 @@
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from mentorship import graduation
 from mentorship.common.admin_actions import apply_each
+from mentorship.forms import PromotionCheckMixin
 from mentorship.models import (
     GraduationGuide,
     Profile,
@@ -15,7 +14,7 @@ from mentorship.models import (
 )
 
 
-class PromotionAdminForm(forms.ModelForm):
+class PromotionAdminForm(PromotionCheckMixin, forms.ModelForm):
     class Meta:
         model = Promotion
         fields = ["user", "cohort", "from_title", "to_title", "promoted_on"]
@@ -24,19 +23,6 @@ class PromotionAdminForm(forms.ModelForm):
             "cohort": "Leave blank for the cohort the person is in as an APM.",
             "from_title": "Their title before the promotion.",
         }
-
-    def clean_promoted_on(self):
-        day = self.cleaned_data["promoted_on"]
-        if day > timezone.localdate():
-            raise ValidationError(graduation.PROMOTION_IN_FUTURE, code="future")
-        return day
-
-    def clean(self):
-        cleaned = super().clean()
-        before, after = cleaned.get("from_title"), cleaned.get("to_title")
-        if before and after and before.strip().casefold() == after.strip().casefold():
-            self.add_error("to_title", ValidationError(graduation.PROMOTION_SAME_TITLE))
-        return cleaned
 
 
 @admin.register(Promotion)

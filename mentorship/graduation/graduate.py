@@ -10,7 +10,7 @@ from mentorship.common.lifecycle import transition
 from mentorship.graduation.guide import mentor_invitation_queue, next_mentor_cohort
 from mentorship.graduation.promotions import credited_promotions
 from mentorship.models import GraduationGuide, Notification, User
-from mentorship.notifications import absolute_url, notification_queue
+from mentorship.outbox.queue import absolute_url, notification_queue
 
 GRADUATION_NO_PROMOTION = (
     "%(apm)s has no confirmed promotion dated on or after their match started. Record "

@@ -24,7 +24,7 @@ from mentorship.models import (
     Role,
     User,
 )
-from mentorship.notifications import absolute_url, notification_queue
+from mentorship.outbox.queue import absolute_url, notification_queue
 
 GUIDE_STEP_UNKNOWN = "“%(step)s” is not a step of the graduation guide."
 GUIDE_STEP_BY_INTAKE = (

@@ -8,7 +8,7 @@ from mentorship.common.audit import audit_record
 from mentorship.graduation import mentor_invitation_queue, next_mentor_cohort
 from mentorship.journey import funnel
 from mentorship.models import Enrollment, Notification, User
-from mentorship.notifications import notification_queue
+from mentorship.outbox.queue import notification_queue
 
 REMIND_ALREADY_TODAY = "%(person)s was already sent this reminder today."
 REMIND_NOT_USEFUL = "A reminder will not move %(person)s on from “%(step)s”: %(action)s"

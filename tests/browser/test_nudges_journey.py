@@ -3,8 +3,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from mentorship.models import Notification
-from mentorship.reminders import daily_scan
 from tests.factories import PASSWORD, CohortFactory, UserFactory
+from tests.reminders import daily_scan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from matching import services as matching_services
 from matching.models import MatchingRun, Meeting, Proposal
-from mentorship import notifications
 from mentorship.models import Notification, NotificationPreference
-from mentorship.notifications import notification_queue, notification_send, unsubscribe_token
-from mentorship.reminders import daily_scan
+from mentorship.outbox import sending as notifications
+from mentorship.outbox.queue import notification_queue, unsubscribe_token
+from mentorship.outbox.sending import notification_send
 from tests.factories import CohortFactory, UserFactory
+from tests.reminders import daily_scan
 
 pytestmark = pytest.mark.django_db
 

@@ -59,7 +59,7 @@ def test_running_the_invitation_task_again_sends_nothing(sent):
 
 def test_a_failed_send_stays_in_the_outbox_and_a_retry_sends_it(make_pair, open_survey):
     from mentorship.models import Notification
-    from mentorship.notifications import notification_send
+    from mentorship.outbox.sending import notification_send
 
     make_pair()
     survey = open_survey()
@@ -68,7 +68,7 @@ def test_a_failed_send_stays_in_the_outbox_and_a_retry_sends_it(make_pair, open_
     assert emails.invitation_email_send(invitation_id=invitation.pk) is False  # queued once
     row = Notification.objects.get(kind="survey_invitation", user=invitation.user)
     broken = mock.patch(
-        "mentorship.notifications.EmailMultiAlternatives.send", side_effect=OSError("down")
+        "mentorship.outbox.sending.EmailMultiAlternatives.send", side_effect=OSError("down")
     )
     with broken:
         assert notification_send(notification_id=row.pk) is False
