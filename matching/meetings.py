@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from matching.models import Meeting
+from matching.models import Match, Meeting
 from mentorship.models import User
 
 MEETING_MATCH_ENDED = "This match has ended, so no more meetings can be logged for it."
@@ -21,7 +21,7 @@ def meeting_log(
     next_meeting_on=None,
 ) -> Meeting:
     """Record a meeting of a pair. The caller has checked that logged_by is in the pair."""
-    if match.status != "active":
+    if match.status != Match.Status.ACTIVE:
         raise ValidationError(MEETING_MATCH_ENDED, code="match_ended")
     meeting = Meeting(
         match=match,

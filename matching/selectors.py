@@ -14,7 +14,10 @@ from matching.engine import ApmRecord, MentorRecord
 from matching.models import BannedPair, Match, Meeting, Proposal, RematchRequest
 from mentorship.models import Cohort, Enrollment, Profile, Role, Team, User
 from mentorship.selectors import enrollment_shared_answers
-from toolkit.models import Category
+from toolkit.models import Category, Topic
+from toolkit.selectors import SUGGESTION_COUNT, topic_suggestions
+
+ACTIVE_MENTEES = Q(mentor_matches__status=Match.Status.ACTIVE)
 
 
 @lru_cache(maxsize=1024)
@@ -145,7 +148,7 @@ def engine_inputs(*, cohort: Cohort) -> EngineInputs:
     ).order_by("id")
     mentors = (
         _enrollments_with_profiles(submitted.filter(role=Role.MENTOR))
-        .annotate(taken=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
+        .annotate(taken=Count("mentor_matches", filter=ACTIVE_MENTEES))
         .order_by("id")
     )
     topics = _topics_by_enrollment(cohort=cohort)
@@ -193,7 +196,7 @@ def pair_records(*, apm: Enrollment, mentor: Enrollment) -> tuple[ApmRecord, Men
     apm = _enrollments_with_profiles(Enrollment.objects.filter(pk=apm.pk)).get()
     mentor = (
         _enrollments_with_profiles(Enrollment.objects.filter(pk=mentor.pk))
-        .annotate(taken=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
+        .annotate(taken=Count("mentor_matches", filter=ACTIVE_MENTEES))
         .get()
     )
     managers = _managers()
@@ -239,6 +242,23 @@ def graduated_match_of(*, apm_enrollment: Enrollment) -> Match | None:
         .select_related("mentor__user")
         .order_by("-ended_at")
         .first()
+    )
+
+
+def pair_suggestions(*, match: Match, viewer_role: str, limit: int = SUGGESTION_COUNT) -> list:
+    """Toolkit topics for a pair: what fits both people and they have not covered yet."""
+    covered = set(
+        Meeting.topics.through.objects.filter(meeting__match=match).values_list(
+            "topic_id", flat=True
+        )
+    )
+    return topic_suggestions(
+        apm_interests=set(match.apm.topics.values_list("id", flat=True)),
+        mentor_topics=set(match.mentor.topics.values_list("id", flat=True)),
+        covered=covered,
+        has_met=Meeting.objects.filter(match=match).exists(),
+        audience=Topic.Audience.APM if viewer_role == Role.APM else Topic.Audience.MENTOR,
+        limit=limit,
     )
 
 
@@ -288,7 +308,8 @@ def cohort_match_progress():
         .annotate(
             apm_total=Count(
                 "enrollments",
-                filter=Q(enrollments__role=Role.APM, enrollments__status="submitted"),
+                filter=Q(enrollments__role=Role.APM)
+                & Q(enrollments__status=Enrollment.Status.SUBMITTED),
                 distinct=True,
             ),
             apm_matched=Count(

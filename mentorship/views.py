@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from matching.selectors import graduated_match_of, home_matches, viewer_role
+from matching.selectors import graduated_match_of, home_matches, pair_suggestions, viewer_role
 from mentorship import graduation, selectors
 from mentorship import journey as journeys
 from mentorship.forms import (
@@ -30,7 +30,6 @@ from mentorship.models import (
 )
 from mentorship.outbox.queue import unsubscribe_user_id
 from surveys.selectors import home_invitations
-from toolkit.selectors import pair_suggestions
 
 INTAKE_SAVED = "Your intake for %(cohort)s is saved. You can change it until %(closes)s."
 WITHDRAWN = "You have withdrawn from %(cohort)s. You can rejoin while intake is open."

@@ -5,8 +5,6 @@ from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.http import Http404
 
-from matching.models import Meeting
-from mentorship.models import Role
 from toolkit.models import Bookmark, Category, Topic
 
 SUGGESTION_COUNT = 5
@@ -98,31 +96,29 @@ def bookmarked_topics(user):
     return published_topics().filter(bookmarks__user=user).order_by("-bookmarks__created_at")
 
 
-def covered_topic_ids(match) -> set[int]:
-    return set(
-        Meeting.topics.through.objects.filter(meeting__match=match).values_list(
-            "topic_id", flat=True
-        )
-    )
-
-
-def pair_suggestions(*, match, viewer_role: str, limit: int = SUGGESTION_COUNT) -> list[Topic]:
-    """Topics that fit both people, minus what the pair has covered.
+def topic_suggestions(
+    *,
+    apm_interests: set[int],
+    mentor_topics: set[int],
+    covered: set[int],
+    has_met: bool,
+    audience: str,
+    limit: int = SUGGESTION_COUNT,
+) -> list[Topic]:
+    """Topics that fit both people of a pair, minus what they have covered.
 
     Categories both share (the APM's interests the mentor can coach) come first, then
     the APM's other interests. A pair that has not met yet starts with getting-started
-    topics. Audience: topics for everyone or for the viewer's role.
+    topics. ``audience``: the viewer's (Topic.Audience.APM or MENTOR); topics for
+    everyone are always in.
     """
-    apm_interests = set(match.apm.topics.values_list("id", flat=True))
-    mentor_topics = set(match.mentor.topics.values_list("id", flat=True))
     shared = apm_interests & mentor_topics
-    covered = covered_topic_ids(match)
-    has_met = Meeting.objects.filter(match=match).exists()
-    audience = Topic.Audience.APM if viewer_role == Role.APM else Topic.Audience.MENTOR
     candidates = list(
         published_topics()
         .filter(audience__in=[Topic.Audience.BOTH, audience])
-        .filter(Q(category_id__in=apm_interests | mentor_topics) | Q(stage="getting_started"))
+        .filter(
+            Q(category_id__in=apm_interests | mentor_topics) | Q(stage=Topic.Stage.GETTING_STARTED)
+        )
         .exclude(pk__in=covered)
     )
 

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from matching.models import Match
-from matching.selectors import matches_for_user, viewer_role
+from matching.selectors import matches_for_user, pair_suggestions, viewer_role
 from toolkit import selectors, services
 from toolkit.forms import TopicFilterForm
 from toolkit.markdown import render_markdown
@@ -16,7 +16,7 @@ def _pair_suggestions(user):
     if match is None:
         return None, []
     role = viewer_role(match=match, user=user)
-    return match, selectors.pair_suggestions(match=match, viewer_role=role)
+    return match, pair_suggestions(match=match, viewer_role=role)
 
 
 @login_required

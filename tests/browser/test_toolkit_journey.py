@@ -2,10 +2,10 @@ import pytest
 from playwright.sync_api import expect
 
 from matching import services
+from matching.selectors import pair_suggestions
 from mentorship.accounts import committee_member_add
 from tests.factories import PASSWORD, UserFactory
 from toolkit.models import Bookmark, Topic
-from toolkit.selectors import pair_suggestions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,9 +7,9 @@ from django.utils import timezone
 from matching import forms
 from matching import services as matching_services
 from matching.models import Meeting
+from matching.selectors import pair_suggestions
 from tests.factories import UserFactory
 from toolkit.models import Topic
-from toolkit.selectors import pair_suggestions
 
 pytestmark = pytest.mark.django_db
 
