@@ -113,7 +113,7 @@ class RematchRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["match", "requested_by", "reason", "status", "created_at", "resolved_by",
                        "resolved_at"]  # fmt: skip
     fields = readonly_fields
-    actions = ["resolve_selected"]
+    actions = ["resolve_selected", "decline_selected"]
 
     def has_add_permission(self, request):
         return False
@@ -130,6 +130,17 @@ class RematchRequestAdmin(admin.ModelAdmin):
                 request=rematch, acting_user=request.user
             ),
             "Resolved",
+        )
+
+    @admin.action(description="Decline: keep the match as it is (talk to the person who asked)")
+    def decline_selected(self, request, queryset):
+        apply_each(
+            request,
+            queryset,
+            lambda rematch: services.rematch_request_decline(
+                request=rematch, acting_user=request.user
+            ),
+            "Declined",
         )
 
 
