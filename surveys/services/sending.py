@@ -165,7 +165,9 @@ def survey_open(
     ``tasks.run_survey_schedule`` invites when it opens.
     """
     locked = (
-        Survey.objects.select_for_update()
+        # Only the survey's row: a template has no cohort, and PostgreSQL cannot lock
+        # the empty side of an outer join.
+        Survey.objects.select_for_update(of=("self",))
         .select_related("cohort", "created_from")
         .get(pk=survey.pk)
     )

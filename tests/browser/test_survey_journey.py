@@ -16,6 +16,13 @@ from tests.factories import PASSWORD, EnrollmentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture
+def cohort(active_cohort):
+    """Pairs are matched and surveyed in a cohort whose intake has closed."""
+    return active_cohort
+
+
 QUESTIONS = [
     ("scale", "Our conversations helped me grow.", {}),
     ("nps", "How likely are you to recommend the program to a colleague?", {"measures": "nps"}),

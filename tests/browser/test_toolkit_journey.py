@@ -11,6 +11,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
+def cohort(active_cohort):
+    """Pairs are matched and surveyed in a cohort whose intake has closed."""
+    return active_cohort
+
+
+@pytest.fixture
 def pair(make_apm, make_mentor):
     committee = committee_member_add(user=UserFactory())
     apm = make_apm(topics=("government-contracting", "career-growth"))
