@@ -25,6 +25,7 @@ from mentorship.models import (
 )
 from surveys import services as surveys
 from surveys.models import Invitation, Question, Survey
+from surveys.services.sending import EARLY_WEEKS
 from tests.factories import CohortFactory, EnrollmentFactory, TeamFactory
 from tests.lifecycles.support import make_proposal, messages_of, post_action
 from tests.matching.test_admin import default_weights
@@ -202,7 +203,10 @@ def matched_survey(cohort, **fields) -> Survey:
     return survey
 
 
-@pytest.mark.parametrize("status", [Cohort.Status.DRAFT, Cohort.Status.INTAKE_OPEN])
+NOT_STARTED = [Cohort.Status.DRAFT, Cohort.Status.INTAKE_OPEN, Cohort.Status.MATCHING]
+
+
+@pytest.mark.parametrize("status", NOT_STARTED)
 def test_sending_a_survey_before_the_program_started_is_refused(status, committee):
     cohort = CohortFactory(status=status)
     survey = matched_survey(cohort)
@@ -216,7 +220,7 @@ def test_sending_a_survey_before_the_program_started_is_refused(status, committe
     assert not Invitation.objects.exists()
 
 
-@pytest.mark.parametrize("status", [Cohort.Status.DRAFT, Cohort.Status.INTAKE_OPEN])
+@pytest.mark.parametrize("status", NOT_STARTED)
 def test_the_send_action_refuses_a_survey_of_a_cohort_not_started(
     status, committee_client, django_capture_on_commit_callbacks
 ):
@@ -234,30 +238,40 @@ def test_the_send_action_refuses_a_survey_of_a_cohort_not_started(
 
 
 @pytest.fixture
-def early_end_of_cohort_survey(committee):
+def end_of_cohort_survey(committee):
+    """Make an end-of-cohort survey (one APM to invite) for a cohort ``status`` that
+    started ``started`` ago (a negative time: it starts later)."""
+
+    def make(*, started=timedelta(weeks=2), status=Cohort.Status.ACTIVE) -> Survey:
+        today, now = timezone.localdate(), timezone.now()
+        cohort = CohortFactory(
+            status=status,
+            intake_opens_at=now - timedelta(days=60),
+            intake_closes_at=now - timedelta(days=30),
+            program_starts_on=today - started,
+            program_ends_on=today + timedelta(days=200),
+        )
+        surveys.survey_templates_install()
+        Match.objects.create(
+            cohort=cohort,
+            apm=EnrollmentFactory(cohort=cohort),
+            mentor=EnrollmentFactory(cohort=cohort, role=Role.MENTOR),
+        )
+        return surveys.survey_create_from_template(
+            template=Survey.objects.get(template_key="end-of-cohort-apm"),
+            cohort=cohort,
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(days=14),
+            acting_user=committee,
+        )
+
+    return make
+
+
+@pytest.fixture
+def early_end_of_cohort_survey(end_of_cohort_survey):
     """An end-of-cohort survey for a cohort that started two weeks ago."""
-    today = timezone.localdate()
-    cohort = CohortFactory(
-        status=Cohort.Status.ACTIVE,
-        intake_opens_at=timezone.now() - timedelta(days=60),
-        intake_closes_at=timezone.now() - timedelta(days=30),
-        program_starts_on=today - timedelta(weeks=2),
-        program_ends_on=today + timedelta(days=200),
-    )
-    surveys.survey_templates_install()
-    survey = surveys.survey_create_from_template(
-        template=Survey.objects.get(template_key="end-of-cohort-apm"),
-        cohort=cohort,
-        opens_at=timezone.now() - timedelta(minutes=5),
-        closes_at=timezone.now() + timedelta(days=14),
-        acting_user=committee,
-    )
-    Match.objects.create(
-        cohort=cohort,
-        apm=EnrollmentFactory(cohort=cohort),
-        mentor=EnrollmentFactory(cohort=cohort, role=Role.MENTOR),
-    )
-    return survey
+    return end_of_cohort_survey()
 
 
 def test_sending_an_early_end_of_cohort_survey_needs_confirming(
@@ -320,3 +334,14 @@ def test_a_survey_not_from_an_end_of_cohort_template_sends_early_without_asking(
     assert "Sent 1 survey." in messages_of(response)
     check_in.refresh_from_db()
     assert check_in.status == Survey.Status.OPEN
+
+
+def test_an_end_of_cohort_survey_six_weeks_after_the_start_sends_without_asking(
+    end_of_cohort_survey, committee
+):
+    survey = end_of_cohort_survey(started=timedelta(weeks=EARLY_WEEKS))
+
+    surveys.survey_open(survey=survey, acting_user=committee)
+
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.OPEN
