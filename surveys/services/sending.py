@@ -70,9 +70,15 @@ def survey_dates_check(
 
 
 def survey_is_early_end_of_cohort(survey: Survey) -> bool:
-    """An end-of-cohort survey whose cohort started less than EARLY_WEEKS ago."""
+    """An end-of-cohort survey whose cohort started less than EARLY_WEEKS ago.
+
+    Only for a cohort a survey may be sent to: one whose program has not started is
+    refused outright, so the committee is never asked to confirm a send that will fail.
+    """
     template = survey.created_from
     if template is None or not template.template_key.startswith(END_OF_COHORT_KEY_PREFIX):
+        return False
+    if survey.cohort.status not in Cohort.SURVEYABLE_STATUSES:
         return False
     starts = survey.cohort.program_starts_on
     return timezone.localdate() < starts + timedelta(weeks=EARLY_WEEKS)

@@ -345,3 +345,18 @@ def test_an_end_of_cohort_survey_six_weeks_after_the_start_sends_without_asking(
 
     survey.refresh_from_db()
     assert survey.status == Survey.Status.OPEN
+
+
+@pytest.mark.parametrize("status", NOT_STARTED)
+def test_the_send_action_refuses_an_end_of_cohort_survey_of_a_cohort_not_started_without_asking(
+    status, end_of_cohort_survey, committee_client
+):
+    survey = end_of_cohort_survey(started=-timedelta(days=30), status=status)
+
+    response = post_action(committee_client, SURVEYS, "send_selected", survey)
+
+    assert "admin/surveys/survey/confirm_early.html" not in [t.name for t in response.templates]
+    assert messages_of(response) == [f"{survey}: {not_surveyable(survey.cohort)}"]
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.DRAFT
+    assert not Invitation.objects.exists()
