@@ -443,6 +443,15 @@ def match_end(*, match: Match, acting_user: User | None, reason: str, ban: bool 
         lock=False,
         banned=ban,
     )
+    # A request to end this match is answered by its ending, however it ended.
+    transition_many(
+        RematchRequest.objects.filter(match=match),
+        to=RematchRequest.Status.RESOLVED,
+        actor=acting_user,
+        action="matching.rematch_resolved",
+        summary=f"The match of {match.apm.user} with {match.mentor.user} ended",
+        changes={"resolved_by": acting_user, "resolved_at": timezone.now()},
+    )
     if ban:
         banned_pair_create(
             apm_user=match.apm.user,
@@ -492,9 +501,7 @@ def banned_pair_lift(*, banned_pair: BannedPair, acting_user: User | None) -> No
 @transaction.atomic
 def rematch_request_resolve(*, request: RematchRequest, acting_user: User) -> RematchRequest:
     request = RematchRequest.objects.select_for_update().get(pk=request.pk)
-    RematchRequest.lifecycle.check(request, RematchRequest.Status.RESOLVED)
-    match_end(match=request.match, acting_user=acting_user, reason="No-fault rematch")
-    return transition(
+    resolved = transition(
         request,
         to=RematchRequest.Status.RESOLVED,
         actor=acting_user,
@@ -503,6 +510,8 @@ def rematch_request_resolve(*, request: RematchRequest, acting_user: User) -> Re
         changes={"resolved_by": acting_user, "resolved_at": timezone.now()},
         lock=False,
     )
+    match_end(match=request.match, acting_user=acting_user, reason="No-fault rematch")
+    return resolved
 
 
 @transaction.atomic

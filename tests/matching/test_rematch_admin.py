@@ -49,3 +49,15 @@ def test_a_handled_request_cannot_be_declined_or_resolved_again(client, committe
     rematch.refresh_from_db()
     assert rematch.status == RematchRequest.Status.DECLINED
     assert rematch.match.status == Match.Status.ACTIVE
+
+
+def test_ending_the_match_another_way_answers_its_open_request(client, committee, rematch):
+    client.force_login(committee)
+    client.post(
+        reverse("admin:matching_match_changelist"),
+        {"action": "end_selected", "_selected_action": [rematch.match.pk]},
+    )
+    rematch.refresh_from_db()
+    assert rematch.match.status == Match.Status.ENDED
+    assert rematch.status == RematchRequest.Status.RESOLVED
+    assert rematch.resolved_by == committee
