@@ -54,6 +54,18 @@ MATCH_NOT_ACTIVE = "This match has already ended."
 REMATCH_ALREADY_OPEN = "You have already asked for a rematch; the committee will be in touch."
 REMATCH_NOT_OPEN = "This rematch request has already been handled."
 BAN_SAME_PERSON = "Pick two different people: an APM and a mentor."
+CONFLICT_OF_INTEREST = (
+    "You are part of this pair, so another committee member must make this decision. "
+    "Ask a colleague on the committee to do it."
+)
+
+
+def pair_conflict_check(*, acting_user: User | None, apm_user_id: int, mentor_user_id: int):
+    """Nobody decides on a pair they are part of (approve, hand-match, end, graduate)."""
+    if acting_user is not None and acting_user.pk in (apm_user_id, mentor_user_id):
+        raise ValidationError(CONFLICT_OF_INTEREST, code="conflict_of_interest")
+
+
 # The manager rule protects candid conversations; the committee may never override it.
 NEVER_OVERRIDDEN = {"same_person", "manager"}
 
@@ -279,6 +291,9 @@ def proposal_approve(*, proposal: Proposal, acting_user: User | None) -> Match:
     Proposal.lifecycle.check(proposal, Proposal.Status.APPROVED)
     cohort_require_matchable(proposal.cohort)
     apm, mentor = _lock_pair(proposal.apm_id, proposal.mentor_id)
+    pair_conflict_check(
+        acting_user=acting_user, apm_user_id=apm.user_id, mentor_user_id=mentor.user_id
+    )
     _check_apm_free(apm)
     _check_mentor_room(mentor)
     # Profiles may have changed since the run (a new manager): check the rules again.
@@ -326,6 +341,11 @@ def proposal_reject(*, proposal: Proposal, acting_user: User | None) -> Proposal
         .select_related("apm__user", "mentor__user")
         .get(pk=proposal.pk)
     )
+    pair_conflict_check(
+        acting_user=acting_user,
+        apm_user_id=proposal.apm.user_id,
+        mentor_user_id=proposal.mentor.user_id,
+    )
     return transition(
         proposal,
         to=Proposal.Status.REJECTED,
@@ -369,6 +389,9 @@ def match_create_by_hand(
     """
     _validate_pair_roles(apm, mentor)
     apm, mentor = _lock_pair(apm.pk, mentor.pk)
+    pair_conflict_check(
+        acting_user=acting_user, apm_user_id=apm.user_id, mentor_user_id=mentor.user_id
+    )
     cohort_require_matchable(apm.cohort)
     preview = hand_match_preview(apm=apm, mentor=mentor)
     broken = preview["broken_rules"]
@@ -433,6 +456,9 @@ def match_end(*, match: Match, acting_user: User | None, reason: str, ban: bool 
         .select_related("apm__user", "mentor__user")
         .get(pk=match.pk)
     )
+    pair_conflict_check(
+        acting_user=acting_user, apm_user_id=match.apm.user_id, mentor_user_id=match.mentor.user_id
+    )
     transition(
         match,
         to=Match.Status.ENDED,
@@ -469,6 +495,9 @@ def banned_pair_create(
     """Never propose these two together again (audited); a pair banned before stays so."""
     if apm_user.pk == mentor_user.pk:
         raise ValidationError(BAN_SAME_PERSON, code="same_person")
+    pair_conflict_check(
+        acting_user=acting_user, apm_user_id=apm_user.pk, mentor_user_id=mentor_user.pk
+    )
     banned, created = BannedPair.objects.get_or_create(
         apm_user=apm_user,
         mentor_user=mentor_user,
@@ -500,7 +529,16 @@ def banned_pair_lift(*, banned_pair: BannedPair, acting_user: User | None) -> No
 
 @transaction.atomic
 def rematch_request_resolve(*, request: RematchRequest, acting_user: User) -> RematchRequest:
-    request = RematchRequest.objects.select_for_update().get(pk=request.pk)
+    request = (
+        RematchRequest.objects.select_for_update(of=("self",))
+        .select_related("match__apm", "match__mentor")
+        .get(pk=request.pk)
+    )
+    pair_conflict_check(
+        acting_user=acting_user,
+        apm_user_id=request.match.apm.user_id,
+        mentor_user_id=request.match.mentor.user_id,
+    )
     resolved = transition(
         request,
         to=RematchRequest.Status.RESOLVED,
@@ -517,6 +555,14 @@ def rematch_request_resolve(*, request: RematchRequest, acting_user: User) -> Re
 @transaction.atomic
 def rematch_request_decline(*, request: RematchRequest, acting_user: User) -> RematchRequest:
     """Keep the match as it is; the committee talks to the person who asked."""
+    request = RematchRequest.objects.select_related("match__apm", "match__mentor").get(
+        pk=request.pk
+    )
+    pair_conflict_check(
+        acting_user=acting_user,
+        apm_user_id=request.match.apm.user_id,
+        mentor_user_id=request.match.mentor.user_id,
+    )
     return transition(
         request,
         to=RematchRequest.Status.DECLINED,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
+from toolkit import services
 from toolkit.markdown import render_markdown
 from toolkit.models import Bookmark, Category, Topic
 
@@ -53,11 +54,13 @@ class TopicAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected topics", permissions=["change"])
     def publish(self, request, queryset):
-        self.message_user(request, f"Published {queryset.update(is_published=True)} topics.")
+        count = services.topics_publish(topics=queryset, published=True, acting_user=request.user)
+        self.message_user(request, f"Published {count} topics.")
 
     @admin.action(description="Unpublish selected topics", permissions=["change"])
     def unpublish(self, request, queryset):
-        self.message_user(request, f"Unpublished {queryset.update(is_published=False)} topics.")
+        count = services.topics_publish(topics=queryset, published=False, acting_user=request.user)
+        self.message_user(request, f"Unpublished {count} topics.")
 
 
 @admin.register(Bookmark)

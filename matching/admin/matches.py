@@ -1,6 +1,7 @@
 """Approved matches, hand matches, rematch requests and banned pairs."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -47,14 +48,27 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.action(description="End selected matches (no fault; the pair is not proposed again)")
     def end_selected(self, request, queryset):
+        matches = list(queryset.select_related("apm__user", "mentor__user", "cohort"))
+        if request.POST.get("confirm_end") != "yes":
+            # Ending bans the pair for good: say so, and act only once it is confirmed.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "End these matches?",
+                "opts": self.model._meta,
+                "matches": matches,
+                "action": "end_selected",
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/matching/match/confirm_end.html", context)
         apply_each(
             request,
-            queryset,
+            matches,
             lambda match: services.match_end(
                 match=match, acting_user=request.user, reason="Ended by the committee"
             ),
             "Ended",
         )
+        return None
 
     @admin.action(description="Graduate the APM of selected matches (needs a confirmed promotion)")
     def graduate_selected(self, request, queryset):

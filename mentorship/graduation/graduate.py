@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.models import Match
+from matching.services import pair_conflict_check
 from mentorship.common.lifecycle import transition
 from mentorship.graduation.guide import mentor_invitation_queue, next_mentor_cohort
 from mentorship.graduation.promotions import credited_promotions
@@ -64,6 +65,9 @@ def apm_graduate(*, match, acting_user: User | None) -> GraduationGuide:
         .get(pk=match.pk)
     )
     apm_user = match.apm.user
+    pair_conflict_check(
+        acting_user=acting_user, apm_user_id=apm_user.pk, mentor_user_id=match.mentor.user_id
+    )
     if match.status != Match.Status.ACTIVE:
         raise ValidationError(
             GRADUATION_MATCH_NOT_ACTIVE,

@@ -185,7 +185,7 @@ def test_rejecting_from_the_admin_writes_one_audit_row(
 def test_ending_a_match_from_the_admin_writes_one_audit_row(match, committee, committee_client):
     mark = audit_mark()
 
-    post_action(committee_client, MATCHES, "end_selected", match)
+    post_action(committee_client, MATCHES, "end_selected", match, confirm_end="yes")
 
     match.refresh_from_db()
     assert match.status == Match.Status.ENDED

@@ -118,7 +118,7 @@ def test_the_end_action_on_an_ended_match_says_why_and_changes_nothing(
     matching.match_end(match=match, acting_user=committee, reason="Moved teams")
     before, mark = row_values(match), audit_mark()
 
-    response = post_action(committee_client, MATCHES, "end_selected", match)
+    response = post_action(committee_client, MATCHES, "end_selected", match, confirm_end="yes")
 
     assert messages_of(response) == [f"{match}: {Match.lifecycle.refused % {'current': 'Ended'}}"]
     assert row_values(match) == before

@@ -55,7 +55,7 @@ def test_ending_the_match_another_way_answers_its_open_request(client, committee
     client.force_login(committee)
     client.post(
         reverse("admin:matching_match_changelist"),
-        {"action": "end_selected", "_selected_action": [rematch.match.pk]},
+        {"action": "end_selected", "_selected_action": [rematch.match.pk], "confirm_end": "yes"},
     )
     rematch.refresh_from_db()
     assert rematch.match.status == Match.Status.ENDED
