@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from matching import meetings, selectors, services
@@ -14,6 +15,8 @@ REMATCH_REQUESTED = (
 )
 
 
+# Answers, notes and reasons stay out of error reports.
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
 def rematch_request(request, match_id):
@@ -52,6 +55,8 @@ def meeting_list(request, match_id):
     )
 
 
+# Answers, notes and reasons stay out of error reports.
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, match_id):

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from matching.selectors import graduated_match_of, home_matches, pair_suggestions, viewer_role
@@ -76,6 +77,8 @@ def join(request):
     return render(request, "mentorship/join.html", selectors.home_summary(user=request.user))
 
 
+# Answers, notes and reasons stay out of error reports.
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request, slug, role):
@@ -178,6 +181,8 @@ REMINDER_QUEUED = "Reminder queued for %(person)s: “%(kind)s”."
 REMINDER_SKIPPED = "%(person)s has turned reminders off, so nothing was sent."
 
 
+# Answers, notes and reasons stay out of error reports.
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
 def promotion_report(request):

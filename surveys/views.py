@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from mentorship.common.spreadsheets import csv_response
@@ -111,12 +112,16 @@ def _post(request, survey_id, *, draft: bool):
     return redirect("home")
 
 
+# Answers, notes and reasons stay out of error reports.
+@sensitive_post_parameters()
 @login_required
 @require_POST
 def save_draft(request, survey_id):
     return _post(request, survey_id, draft=True)
 
 
+# Answers, notes and reasons stay out of error reports.
+@sensitive_post_parameters()
 @login_required
 @require_POST
 def submit(request, survey_id):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -279,3 +280,26 @@ def test_mentors_never_reach_results_or_individual_answers(client, make_pair, op
         client.get(reverse("surveys:cohort_results", args=[survey.cohort_id])).status_code == 404
     )
     assert client.get(reverse("surveys:outcomes")).status_code == 404
+
+
+def test_a_failing_submit_sends_an_error_report_without_the_answers(
+    setting, settings, mailoutbox, monkeypatch
+):
+    """Candid answers must never reach the error mail the administrators get."""
+
+    def database_gone(**kwargs):
+        raise RuntimeError("the database went away")
+
+    survey, pair = setting
+    settings.ADMINS = [("Ops", "ops@example.org")]
+    monkeypatch.setattr(services, "response_submit", database_gone)
+    client = Client(raise_request_exception=False)
+    client.force_login(pair.apm.user)
+    secret = "My manager belittles me in meetings"
+    response = client.post(urls(survey)["submit"], form_data(survey, text=secret))
+    assert response.status_code == 500
+    reports = [m for m in mailoutbox if "ops@example.org" in m.to]
+    assert reports, "an error report was mailed"
+    body = reports[0].body + "".join(str(a[0]) for a in getattr(reports[0], "alternatives", []))
+    assert "RuntimeError" in body
+    assert secret not in body
