@@ -173,3 +173,30 @@ class TestAdminSignIn:
         assert response.status_code == 200
         assert "turn on two-factor sign-in" in response.content.decode()
         assert client.get("/admin/mentorship/cohort/").status_code == 200
+
+
+def test_a_whole_office_behind_one_address_can_sign_in_within_a_minute(client):
+    people = [UserFactory() for _ in range(60)]
+    for person in people:
+        person.set_password(PASSWORD)
+        person.save()
+    signed_in = 0
+    for person in people:
+        client.logout()
+        client.post(
+            LOGIN_URL, {"login": person.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.10"
+        )
+        signed_in += "_auth_user_id" in client.session
+    assert signed_in == 60
+
+
+def test_six_wrong_passwords_still_lock_that_account_from_an_office_address(client, outsider):
+    for _ in range(5):
+        client.post(
+            LOGIN_URL, {"login": outsider.email, "password": "wrong-1"}, REMOTE_ADDR="192.0.2.10"
+        )
+    response = client.post(
+        LOGIN_URL, {"login": outsider.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.10"
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
