@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from matching import meetings, selectors, services
 from matching.forms import MeetingForm, RematchRequestForm
+from mentorship.common.ratelimit import limit_writes
 from mentorship.models import Role
 
 REMATCH_REQUESTED = (
@@ -19,6 +20,7 @@ REMATCH_REQUESTED = (
 @sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_writes("rematch")
 def rematch_request(request, match_id):
     """Either person in a match asks, without blame, to be matched with someone else."""
     match = selectors.get_match_for_user(request.user, match_id)
@@ -59,6 +61,7 @@ def meeting_list(request, match_id):
 @sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_writes("meeting")
 def meeting_new(request, match_id):
     match = selectors.get_match_for_user(request.user, match_id)
     form = MeetingForm(request.POST if request.method == "POST" else None)

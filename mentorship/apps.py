@@ -1,9 +1,10 @@
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
-from mentorship import roles
+from mentorship import roles, sessions
 
 
 def register_tasks(app_config: AppConfig) -> None:
@@ -18,6 +19,7 @@ class MentorshipConfig(AppConfig):
 
     def ready(self):
         register_tasks(self)
+        user_logged_in.connect(sessions.session_clocks_start, dispatch_uid="session_clocks")
         # New models arrive with later migrations; keep the committee's permissions
         # in step with them after every migrate. Connected for every app (not only
         # this one): each app's permissions exist only once its own post_migrate ran.

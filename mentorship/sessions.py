@@ -25,6 +25,13 @@ SIGNED_OUT_IDLE = (
 SIGNED_OUT_EXPIRED = "Your session has ended after %(hours)s hours. Sign in again to carry on."
 
 
+def session_clocks_start(sender, request, user, **kwargs):
+    """On sign-in (the user_logged_in signal): start both clocks in the new session."""
+    now = time.time()
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_SEEN_AT] = now
+
+
 class SessionLimitsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from matching.selectors import graduated_match_of, home_matches, pair_suggestions, viewer_role
 from mentorship import graduation, selectors
 from mentorship import journey as journeys
+from mentorship.common.ratelimit import limit_writes
 from mentorship.forms import (
     IntakeForm,
     JourneyFilterForm,
@@ -81,6 +82,7 @@ def join(request):
 @sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_writes("intake")
 def intake(request, slug, role):
     cohort, role = _cohort_and_role(slug, role)
     enrollment = selectors.get_own_enrollment(user=request.user, cohort=cohort, role=role)
@@ -185,6 +187,7 @@ REMINDER_SKIPPED = "%(person)s has turned reminders off, so nothing was sent."
 @sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_writes("promotion")
 def promotion_report(request):
     """An APM tells the committee about their promotion."""
     if not graduation.can_report_promotion(user=request.user):

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from mentorship.common.ratelimit import limit_writes
 from mentorship.common.spreadsheets import csv_response
 from mentorship.selectors import is_committee
 from surveys import exports, selectors, services
@@ -116,6 +117,7 @@ def _post(request, survey_id, *, draft: bool):
 @sensitive_post_parameters()
 @login_required
 @require_POST
+@limit_writes("survey")
 def save_draft(request, survey_id):
     return _post(request, survey_id, draft=True)
 
@@ -124,6 +126,7 @@ def save_draft(request, survey_id):
 @sensitive_post_parameters()
 @login_required
 @require_POST
+@limit_writes("survey")
 def submit(request, survey_id):
     return _post(request, survey_id, draft=False)
 

@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 # The interface and the project's wiring: any module with one of these parts.
 INTERFACE_PARTS = frozenset({
     "views", "admin", "forms", "urls", "management", "apps", "demo", "context_processors",
-    "adapters", "health", "settings", "test_settings", "celery", "wsgi", "asgi",
+    "adapters", "health", "settings", "test_settings", "celery", "wsgi", "asgi", "sessions",
 })  # fmt: skip
 PROJECT_MODULES = frozenset({"mentorship"})  # the package __init__ loads the Celery app
 
