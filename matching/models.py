@@ -48,6 +48,17 @@ class MatchingRun(TimeStampedModel):
     optimal = models.BooleanField(null=True, blank=True)
     stats = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # The claim is a lease, so that a crash cannot hold a cohort's one active run for
+    # good: see services.runs_sweep.
+    enqueued_at = models.DateTimeField(
+        "sent to the workers", null=True, blank=True,
+        help_text="A run still queued a few minutes after this is sent again.",
+    )  # fmt: skip
+    lease_expires_at = models.DateTimeField(
+        "lease expires", null=True, blank=True,
+        help_text="The worker renews this while it runs; a run still running once it has "
+        "passed is failed, so that a new run can start.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,11 +7,21 @@ from matching import reminders, services
 def execute_matching_run(run_id: int) -> None:
     """Run the engine for a queued run.
 
-    Idempotent: services.run_execute claims the run with a conditional update
-    (queued → running), so a redelivered message finds nothing to do. Not retried:
-    a failed run records its error and the committee starts a new one.
+    Idempotent: services.run_execute claims the run under a row lock only while it is
+    queued (queued → running), so a redelivered message finds nothing to do. Not
+    retried: a failed run records its error and the committee starts a new one.
     """
     services.run_execute(run_id=run_id)
+
+
+@shared_task
+def sweep_matching_runs() -> dict[str, int]:
+    """Periodic: fail runs whose worker is gone (lease lapsed); resend runs left queued.
+
+    Safe to run twice: only a run still running with a lapsed lease is failed (a state
+    check under a row lock), and a resent run can be claimed by one delivery only.
+    """
+    return services.runs_sweep()
 
 
 @shared_task

@@ -42,6 +42,9 @@ app.conf.beat_schedule = {
         "task": "surveys.tasks.run_survey_schedule",
         "schedule": crontab(minute=0),
     },
+    # Leases on long work (issue 11, part 1). Every minute: fail matching runs whose
+    # worker is gone (lease lapsed, or past the time limit); resend runs left queued.
+    "sweep-matching-runs": {"task": "matching.tasks.sweep_matching_runs", "schedule": 60.0},
 }
 
 

@@ -302,6 +302,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
+# --- Leases on long work (issue 11: a crash must not leave a run claimed for good) ---
+# A running matching run holds a lease that its worker renews four times per lease
+# while it solves. The sweep (every minute) fails a run whose lease has lapsed (its
+# worker is gone) or that is still running past CELERY_TASK_TIME_LIMIT plus a lease.
+MATCHING_RUN_LEASE_SECONDS = env.int("MATCHING_RUN_LEASE_SECONDS", default=120)
+# A run still queued this long (the broker was down when it was asked for) is sent again.
+MATCHING_RUN_REQUEUE_SECONDS = env.int("MATCHING_RUN_REQUEUE_SECONDS", default=180)
+
 # --- Logging ----------------------------------------------------------------------
 LOGGING = {
     "version": 1,
