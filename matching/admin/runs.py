@@ -14,6 +14,10 @@ from matching.models import (
     MatchingRun,
     UnmatchedApm,
 )
+from mentorship.common.admin_actions import apply_each
+
+# Shown on the run: the committee member is in the audit row.
+MARKED_FAILED_REASON = "Marked as failed by the committee. Start a new run."
 
 
 class UnmatchedInline(admin.TabularInline):
@@ -40,13 +44,29 @@ class MatchingRunAdmin(admin.ModelAdmin):
     readonly_fields = ["cohort", "status", "started_by", "weights", "created_at", "started_at",
                        "finished_at", "duration", "apm_count", "mentor_count", "matched_count",
                        "unmatched_count", "total_score", "optimal", "stats", "error",
-                       "proposals_link"]  # fmt: skip
+                       "enqueued_at", "lease_expires_at", "proposals_link"]  # fmt: skip
     fields = readonly_fields
     inlines = [UnmatchedInline]
+    actions = ["mark_failed"]
     change_form_template = "admin/matching/matchingrun/change_form.html"
 
     def has_change_permission(self, request, obj=None):
         return False  # runs are records; they change only by running
+
+    @admin.action(
+        description="Mark as failed (a stuck run; frees the cohort for a new run)",
+        permissions=["add"],
+    )
+    def mark_failed(self, request, queryset):
+        apply_each(
+            request,
+            queryset.select_related("cohort"),
+            lambda run: services.run_mark_failed(
+                run=run, acting_user=request.user, reason=MARKED_FAILED_REASON
+            ),
+            "Runs marked as failed:",
+            lambda run: run.cohort.name,
+        )
 
     @admin.display(description="Duration")
     def duration(self, run):
