@@ -17,7 +17,7 @@ from matching.models import (
 from mentorship.common.admin_actions import apply_each
 
 # Shown on the run: the committee member is in the audit row.
-MARKED_FAILED_REASON = "Marked as failed by the committee. Start a new run."
+MARKED_FAILED_REASON = "Marked as failed by the committee."
 
 
 class UnmatchedInline(admin.TabularInline):
