@@ -1,9 +1,11 @@
 """Server-rendered bar charts: inline SVG with a title, always shown beside a data table.
 
-No JavaScript. The SVG is an image with an accessible name (``role="img"`` and a
-``<title>``); the numbers themselves are in the table next to it, which is what screen
-readers and keyboard users read. Colours meet WCAG AA: the bars (#1d4f91) have a
-contrast of 8.3:1 against white, the text (#212529) 15.4:1.
+No JavaScript and no inline style (the Content-Security-Policy allows neither): the SVG
+has its natural size, and site.css lets it shrink to fit a narrow column. It is an image
+with an accessible name (``role="img"`` and a ``<title>``); the numbers themselves are
+in the table next to it, which is what screen readers and keyboard users read. Colours
+meet WCAG AA: the bars (#1d4f91) have a contrast of 8.3:1 against white, the text
+(#212529) 15.4:1.
 """
 
 from dataclasses import dataclass
@@ -79,7 +81,7 @@ def bar_chart(*, title: str, bars: list[Bar], chart_id: str) -> SafeString:
         )
     return format_html(
         '<svg class="survey-chart" role="img" aria-labelledby="{id}-title" '
-        'viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" '
+        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'preserveAspectRatio="xMinYMin meet" font-size="15" fill="{text}" '
         'font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title>{rows}</svg>',
