@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -211,6 +212,31 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "mentorship.views.csrf_failure"
 # /healthz answers over plain HTTP so load balancers can probe the container.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Response headers (issue 11, part 7) ------------------------------------------
+# Kept in one block, not spread over the lists above, so the headers read in one place.
+# Content-Security-Policy (django-csp, on every response): scripts and styles come only
+# from our own static files, so an injected <script>, on* handler or style attribute
+# does nothing. Bootstrap, htmx and the Django admin need nothing more; Chromium checks
+# it in tests/browser/test_content_security_policy.py. htmx is told not to add its
+# indicator styles inline (templates/base.html); Bootstrap's icons are data: URLs.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Pages ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

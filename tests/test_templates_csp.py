@@ -1,52 +1,20 @@
 """Our templates need nothing the Content-Security-Policy forbids.
 
 The policy (mentorship/settings.py) allows scripts and styles only from our own static
-files. So no template of ours may carry an inline <script> with code, an on*= event
-handler (htmx's hx-on too), a javascript: URL, a <style> element or a style attribute:
-the browser would block them and the page would quietly break. Read from the source,
-like test_layers.
-Emails are not pages: mail clients need their inline styles, and no policy applies.
+files, so no template of ours may carry an inline <script> with code, an on*= event
+handler (htmx's hx-on too), a javascript: URL, a <style> element or a style attribute.
+Read from the source, like test_layers. Emails are not pages: mail clients need their
+inline styles, and no policy applies.
 """
 
-import re
 from pathlib import Path
 
 import pytest
 from django.template import engines
 
+from tests.csp import csp_problems
+
 ROOT = Path(__file__).resolve().parent.parent
-# JSON for a static script to read (json_script, allauth's data blocks) is not code.
-DATA_SCRIPT_TYPES = frozenset({"application/json", "application/ld+json"})
-
-TAG = re.compile(r"""<[a-zA-Z][a-zA-Z0-9-]*(?:[^<>"']|"[^"]*"|'[^']*')*>""")
-SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
-SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-# An attribute starts after a space, a quote or the end of a template tag ({% if %}).
-EVENT_HANDLER = re.compile(r"""(?:[\s"'}])(on[a-z]+)\s*=""", re.IGNORECASE)
-STYLE_ATTRIBUTE = re.compile(r"""(?:[\s"'}])style\s*=""", re.IGNORECASE)
-STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
-JAVASCRIPT_URL = re.compile(r"""=\s*["']?\s*javascript:""", re.IGNORECASE)
-# htmx's own inline handlers run through eval, which the policy forbids too.
-HTMX_HANDLER = re.compile(r"""(?:[\s"'}])(hx-on[:-][^\s=]*)\s*=""", re.IGNORECASE)
-
-
-def csp_problems(source: str, *, is_email: bool = False) -> list[str]:
-    """What in this template source the policy would block, one line each."""
-    problems = []
-    for attributes, body in SCRIPT.findall(source):
-        kind = SCRIPT_TYPE.search(attributes)
-        if body.strip() and not (kind and kind.group(1).lower() in DATA_SCRIPT_TYPES):
-            problems.append(f"inline <script> with code: {body.strip()[:60]!r}")
-    for tag in TAG.findall(source):
-        for name in EVENT_HANDLER.findall(tag) + HTMX_HANDLER.findall(tag):
-            problems.append(f"{name}= handler in {tag[:60]!r}")
-        if JAVASCRIPT_URL.search(tag):
-            problems.append(f"javascript: URL in {tag[:60]!r}")
-        if not is_email and STYLE_ATTRIBUTE.search(tag):
-            problems.append(f"style attribute in {tag[:60]!r}")
-    if not is_email and STYLE_ELEMENT.search(source):
-        problems.append("<style> element")
-    return problems
 
 
 def our_templates() -> list[Path]:

@@ -84,3 +84,33 @@ def axe_check():
 
     check.checked = checked
     return check
+
+
+# Runs in every page before its own scripts, outside the policy (Playwright injects it).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.URL}:${event.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Every Content-Security-Policy violation the page reports from now on, one line each.
+
+    Chromium writes its own console error for each block, and the page fires a
+    securitypolicyviolation event (logged by the script above). Uncaught errors count
+    too: a script the policy broke (eval refused, say) throws instead of working.
+    """
+    violations = []
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def on_console(message):
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text or "CSP" in text):
+            violations.append(f"{page.url}: {text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: violations.append(f"{page.url}: uncaught {error}"))
+    return violations
