@@ -220,10 +220,17 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # does nothing. Bootstrap, htmx and the Django admin need nothing more; Chromium checks
 # it in tests/browser/test_content_security_policy.py. htmx is told not to add its
 # indicator styles inline (templates/base.html); Bootstrap's icons are data: URLs.
+# Cache-Control: private, no-store on every response to a signed-in person and on pages
+# that show one person's data (mentorship/middleware.py); static files keep theirs.
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "csp.middleware.CSPMiddleware",
+)
+# It needs request.user, so it comes right after authentication.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "mentorship.middleware.PrivatePagesMiddleware",
 )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
