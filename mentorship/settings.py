@@ -107,6 +107,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# --- PostgreSQL outages (issue 11, part 5) ---
+# While the database is away a page should fail in seconds with the "try again in a
+# minute" page (mentorship.views.server_error), not hang: libpq gives up connecting
+# after DATABASE_CONNECT_TIMEOUT seconds, and the TCP settings notice a database host
+# that vanished from the network (no reply at all) in about 30 seconds instead of the
+# kernel's quarter of an hour. Coming back needs no restart: CONN_HEALTH_CHECKS
+# re-checks a kept connection before each request reuses it, and Celery's Django fixup
+# closes every connection before and after each task (tests/test_database_outage.py).
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3),
+            "keepalives": 1,
+            "keepalives_idle": 20,
+            "keepalives_interval": 5,
+            "keepalives_count": 2,
+            "tcp_user_timeout": 30_000,  # milliseconds unanswered before the socket fails
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

@@ -12,6 +12,9 @@ admin.site.site_header = "Mentorship program committee"
 admin.site.site_title = "Mentorship committee"
 admin.site.index_title = "Run the program"
 
+# A database outage gets its own 503 page instead of the generic 500 (see the view).
+handler500 = "mentorship.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

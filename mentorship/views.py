@@ -1,10 +1,15 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -61,6 +66,27 @@ def healthz(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+# The database could not be reached or dropped the connection (down, restarting, out of
+# connections). Both come wrapped by Django whatever the driver raised.
+DATABASE_OUTAGE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 60
+
+
+def server_error(request):
+    """handler500: a database outage answers 503 "try again in a minute", anything else 500.
+
+    Django calls this while handling the uncaught exception, so sys.exc_info() holds it.
+    Neither page may touch the database: both render without a request context (no
+    context processors, no signed-in person), the way Django's own 500 handler does.
+    """
+    error = sys.exc_info()[1]
+    if not isinstance(error, DATABASE_OUTAGE_ERRORS):
+        return defaults.server_error(request)
+    response = HttpResponse(loader.render_to_string("503_database.html"), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def _cohort_and_role(slug, role):
