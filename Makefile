@@ -33,9 +33,35 @@ run: install
 worker: install
 	$(BIN)/celery -A mentorship worker --loglevel=INFO
 
+# --- make test on PostgreSQL when there is one (issue 11, part 8) ---
+# The row-lock and real-process tests need PostgreSQL and skip on SQLite. With
+# DATABASE_URL unset and a PostgreSQL answering on PG_HOST:PG_PORT, make test runs the
+# suite against PG_TEST_DB there (created if missing; pytest-django makes its own
+# test_$(PG_TEST_DB) beside it and drops it at the end, so two checkouts testing on one
+# server at once need two names). Otherwise it stays on SQLite and those tests skip,
+# each saying why. An explicit DATABASE_URL (as .ci/run sets) always wins.
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+PG_USER ?= postgres
+PG_TEST_DB ?= mentorship_test
+
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ] && command -v pg_isready >/dev/null 2>&1 \
+	    && pg_isready -q -h "$(PG_HOST)" -p "$(PG_PORT)"; then \
+	  psql -X -h "$(PG_HOST)" -p "$(PG_PORT)" -U "$(PG_USER)" -d postgres -tAc \
+	      "SELECT 1 FROM pg_database WHERE datname = '$(PG_TEST_DB)'" 2>/dev/null | grep -q 1 \
+	    || createdb -h "$(PG_HOST)" -p "$(PG_PORT)" -U "$(PG_USER)" "$(PG_TEST_DB)" \
+	    || { echo "make test: PostgreSQL answers on $(PG_HOST):$(PG_PORT) but $(PG_TEST_DB) could not be created as $(PG_USER). Set PG_USER, or DATABASE_URL (DATABASE_URL=sqlite:// for SQLite)."; exit 1; }; \
+	  export DATABASE_URL="postgres://$(PG_USER)@$(PG_HOST):$(PG_PORT)/$(PG_TEST_DB)"; \
+	fi; \
+	if [ -n "$$DATABASE_URL" ]; then \
+	  echo "make test: database $$(printf '%s' "$$DATABASE_URL" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#')"; \
+	else \
+	  echo "make test: database SQLite (no PostgreSQL answers on $(PG_HOST):$(PG_PORT); the PostgreSQL-only tests skip)"; \
+	fi; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
