@@ -25,6 +25,7 @@ a second (tests/outage.py), so a task takes a little over a second end to end.
 import argparse
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -128,6 +129,7 @@ def main() -> None:
         for process in processes:
             outage.stop(process)
         server.destroy()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run(server, folder: Path, processes: list, rounds: int) -> None:
