@@ -20,7 +20,8 @@ app.autodiscover_tasks()
 # runs exactly one `celery -A mentorship beat` (two would still send each email once:
 # the outbox keys make every job idempotent).
 app.conf.beat_schedule = {
-    # Every minute: send outbox rows still pending (broker outage, crash, retry due).
+    # Every minute: take back outbox sends a dead worker left claimed, and send the rows
+    # that are due (a retry whose backoff has passed, or one the broker lost).
     "sweep-outbox": {"task": "mentorship.tasks.sweep_outbox", "schedule": 60.0},
     # Every day at 13:00 UTC (9 a.m. in Washington): intake open and closing nudges.
     "intake-reminders": {

@@ -391,7 +391,9 @@ class Notification(TimeStampedModel):
     """The outbox: every email is written here first, in the transaction that causes it.
 
     The unique key (kind, user, object, period) means the same notification can never
-    be queued twice, however often a scan runs; a worker sends each row once.
+    be queued twice, however often a scan runs. A worker claims a row (pending →
+    sending, with the claim time), sends it with no transaction open, and marks it
+    sent; ``mentorship.outbox.sending`` says what each crash point costs.
     """
 
     class Kind(models.TextChoices):
@@ -404,19 +406,40 @@ class Notification(TimeStampedModel):
         GRADUATION = "graduation", "Graduation congratulations"
         MENTOR_THANKS = "mentor_thanks", "Thanks to the mentor of a graduate"
         MENTOR_INVITATION = "mentor_invitation", "Invitation to mentor"
+        ACCOUNT = "account", "Account email (sign-up, sign-in, password)"
 
     # Reminders a person may turn off. Introductions and invitations always go out.
     NUDGES = frozenset({"intake_open", "intake_closing", "no_meeting", "survey_reminder",
                         "mentor_invitation"})  # fmt: skip
+    # Their bodies hold keys (confirmation links, reset links, sign-in codes): the
+    # admin never shows them, and they are erased once the email has gone.
+    SECRET_KINDS = frozenset({"account"})
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Not sent (turned off)"
 
+    # The workers' moves (claim, sent, a failure, the sweep releasing an expired claim)
+    # are conditional updates on these states, not audited one by one; the
+    # committee's retry (failed → pending) goes through lifecycle.transition.
+    lifecycle = Lifecycle(
+        {
+            Status.PENDING: {Status.SENDING},
+            Status.SENDING: {Status.SENT, Status.PENDING, Status.FAILED},
+            Status.FAILED: {Status.PENDING},
+        },
+        advice="Only an email that failed can be sent again.",
+    )
+
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # Empty only for account emails to an address nobody has signed up with (a
+    # password reset asked for an unknown address).
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
     object_key = models.CharField(max_length=80, help_text="app.model:pk the email is about.")
     period = models.CharField(max_length=40, blank=True, help_text="e.g. 2026-11 or reminder-2")
     to_email = models.EmailField()
@@ -426,6 +449,9 @@ class Notification(TimeStampedModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last started sending it."
+    )
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -435,6 +461,11 @@ class Notification(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "user", "object_key", "period"], name="notification_once_per_key"
+            ),
+            # The sweep finds abandoned sends by their claim time.
+            models.CheckConstraint(
+                condition=~models.Q(status="sending") | models.Q(claimed_at__isnull=False),
+                name="notification_sending_has_claim",
             ),
         ]
 

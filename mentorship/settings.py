@@ -307,6 +307,13 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".run" / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{PROGRAM_NAME} <mentorship@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("Operations", address) for address in env.list("ADMINS", default=[])]
+# Outbox (issue 11): a mail server that hangs must not hold a worker. Every SMTP wait
+# (connect, each command, the data) gives up after this many seconds; the outbox
+# derives from it how long a claimed send may take before the sweep takes it back.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# A failed send waits this long before its second try, then twice as long each time
+# (with jitter, at most an hour), up to the outbox's attempt limit.
+OUTBOX_FIRST_RETRY_SECONDS = env.int("OUTBOX_FIRST_RETRY_SECONDS", default=60)
 
 # --- Background work (Celery) -----------------------------------------------------
 # With REDIS_URL set, Redis is the broker. Without it the worker and the web process

@@ -14,20 +14,27 @@ def ping(value: str = "pong") -> str:
     return value
 
 
-@shared_task(acks_late=True)
+_SEND_SOFT_LIMIT, _SEND_HARD_LIMIT = sending.send_time_limits()
+
+
+# Stopped before the sweep may take its row back (sending.claim_expiry).
+@shared_task(acks_late=True, soft_time_limit=_SEND_SOFT_LIMIT, time_limit=_SEND_HARD_LIMIT)
 def send_notification(notification_id: int) -> bool:
     """Send one outbox row.
 
-    Idempotent: the row is locked and must still be pending, so a redelivered or
-    duplicated message sends nothing. Failures are recorded on the row with a backoff;
-    the sweep retries them, up to a limit.
+    Idempotent: a conditional update claims the row (pending and due → sending), so a
+    redelivered or duplicated message finds nothing to claim and sends nothing.
+    Failures are counted on the row with a backoff; the sweep retries them when due.
     """
     return sending.notification_send(notification_id=notification_id)
 
 
 @shared_task
 def sweep_outbox() -> int:
-    """Periodic: enqueue outbox rows still pending after a few minutes."""
+    """Periodic: take back abandoned sends and enqueue the rows that are due.
+
+    Safe to run twice: it only enqueues, and each send claims its row first.
+    """
     return sending.notifications_sweep()
 
 

@@ -9,5 +9,6 @@ from mentorship.admin import (  # noqa: F401
     enrollments,
     graduation,
     organisation,
+    outbox,
     users,
 )

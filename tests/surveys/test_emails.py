@@ -74,6 +74,8 @@ def test_a_failed_send_stays_in_the_outbox_and_a_retry_sends_it(make_pair, open_
         assert notification_send(notification_id=row.pk) is False
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 1)
+    assert notification_send(notification_id=row.pk) is False  # waiting for its backoff
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
     assert notification_send(notification_id=row.pk) is True
 
 
