@@ -314,6 +314,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # A failed send waits this long before its second try, then twice as long each time
 # (with jitter, at most an hour), up to the outbox's attempt limit.
 OUTBOX_FIRST_RETRY_SECONDS = env.int("OUTBOX_FIRST_RETRY_SECONDS", default=60)
+# allauth's emails go through the outbox too (mentorship.adapters); with this on, so do
+# its security notices: password changed or set, an address added or removed,
+# two-factor sign-in turned on or off.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 
 # --- Background work (Celery) -----------------------------------------------------
 # With REDIS_URL set, Redis is the broker. Without it the worker and the web process

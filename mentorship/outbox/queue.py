@@ -87,18 +87,55 @@ def notification_queue(
         **(context or {}),
     }
     skipped = is_nudge and not nudges_enabled(user)
+    return _queue(
+        kind=kind,
+        user=user,
+        object_key=object_key(obj),
+        period=period,
+        to_email=user.email,
+        subject=f"[{settings.PROGRAM_NAME}] {subject}",
+        body_text=render_to_string(f"{template}.txt", context),
+        body_html=render_to_string(f"{template}.html", context),
+        skipped=skipped,
+    )
+
+
+def notification_queue_rendered(
+    *,
+    kind: str,
+    to_email: str,
+    user: User | None,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    object_key: str = "",
+    period: str = "",
+) -> Notification | None:
+    """Queue an email that is already written (allauth renders its account emails).
+
+    ``user`` may be None: a password reset asked for an address nobody signed up with
+    is answered at that address. Returns None if the key was queued before.
+    """
+    return _queue(
+        kind=kind,
+        user=user,
+        object_key=object_key[:80],
+        period=period,
+        to_email=to_email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        skipped=False,
+    )
+
+
+def _queue(*, subject: str, skipped: bool, **fields) -> Notification | None:
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                kind=kind,
-                user=user,
-                object_key=object_key(obj),
-                period=period,
-                to_email=user.email,
-                subject=_one_line(f"[{settings.PROGRAM_NAME}] {subject}"),
-                body_text=render_to_string(f"{template}.txt", context),
-                body_html=render_to_string(f"{template}.html", context),
+                subject=_one_line(subject),
                 status=Notification.Status.SKIPPED if skipped else Notification.Status.PENDING,
+                **fields,
             )
     except IntegrityError:
         return None  # queued before: the unique key says so

@@ -23,9 +23,12 @@ def signup(client, email, password=PASSWORD, **extra):
     )
 
 
-def test_signup_sends_a_confirmation_link_that_enables_sign_in(client, mailoutbox, settings):
+def test_signup_sends_a_confirmation_link_that_enables_sign_in(
+    client, mailoutbox, settings, django_capture_on_commit_callbacks
+):
     settings.ALLOWED_SIGNUP_DOMAINS = ["adhoc.example"]
-    response = signup(client, "new.apm@adhoc.example")
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        response = signup(client, "new.apm@adhoc.example")
 
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
@@ -61,9 +64,12 @@ def test_any_domain_may_sign_up_when_no_allow_list_is_set(client, settings):
     assert User.objects.filter(email="someone@agency.example").exists()
 
 
-def test_duplicate_signup_creates_no_account_and_warns_the_owner(client, mailoutbox):
+def test_duplicate_signup_creates_no_account_and_warns_the_owner(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     existing = UserFactory(email="taken@adhoc.example")
-    response = signup(client, "TAKEN@adhoc.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, "TAKEN@adhoc.example")
 
     # allauth does not reveal which addresses have accounts; the owner is told instead.
     assert response.status_code == 302
@@ -148,8 +154,11 @@ def test_logout_ends_the_session(client, outsider):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_mails_a_link(client, outsider, mailoutbox):
-    response = client.post(reverse("account_reset_password"), {"email": outsider.email})
+def test_password_reset_mails_a_link(
+    client, outsider, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": outsider.email})
     assert response.status_code == 302
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
 
