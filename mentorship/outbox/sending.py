@@ -20,6 +20,14 @@ that dies costs, by where it dies:
 So delivery is at-least-once: each worker process that dies repeats at most the one
 message it was sending. The send task's time limit is shorter than the claim's
 expiry, so a live but stuck worker is stopped before its row can be taken back.
+
+Why not django-post-office or django-mailer: both queue mail in the database and would
+catch allauth's mail through their email backend, but neither has our unique key
+(kind, person, object, period) that makes every scan safe to repeat, nor a claim that
+expires; django-mailer sends from one process at a time under a file lock and retries
+deferred mail at a fixed pace, and django-post-office locks rows with
+select_for_update(skip_locked=True) (nothing on SQLite, the local run) and retries at
+a fixed interval. Our own costs this one module.
 """
 
 import logging
@@ -41,7 +49,7 @@ from mentorship.outbox.queue import SEND_TASK
 logger = logging.getLogger(__name__)
 
 # With the first retry after a minute and the backoff capped at an hour, twelve
-# attempts span about five hours: a mail server down for an afternoon delays mail, a
+# attempts span four to six hours (the jitter): a mail server down for an afternoon delays mail, a
 # longer outage fails the rows, and the committee retries them from the admin.
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=1)
