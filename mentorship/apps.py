@@ -2,6 +2,7 @@ from importlib import import_module
 
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
 from mentorship import roles, sessions
@@ -11,6 +12,15 @@ def register_tasks(app_config: AppConfig) -> None:
     """Import the app's Celery tasks in every process, web ones included, so that
     services can queue them by name (mentorship.common.background)."""
     import_module(f"{app_config.name}.tasks")
+
+
+def create_cache_tables(sender, using, **kwargs) -> None:
+    """Create the database cache's table (the fallback while Redis is down) on migrate.
+
+    Every environment runs migrate, so none can forget ``createcachetable``; it creates
+    only what is missing.
+    """
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class MentorshipConfig(AppConfig):
@@ -26,3 +36,4 @@ class MentorshipConfig(AppConfig):
         post_migrate.connect(
             roles.committee_group_sync_after_migrate, dispatch_uid="committee_group_sync"
         )
+        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="cache_tables")

@@ -130,17 +130,42 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 
+# --- Cache: Redis, and the database while Redis is down (issue 11, part 4) ---------
+# The default cache holds allauth's rate limits and used two-factor codes. With Redis,
+# every call goes to Redis first and to the database cache when Redis fails, with a
+# short circuit breaker (mentorship/common/cache.py), so sign-in keeps working and the
+# limits keep holding through a Redis outage. `migrate` creates the cache table.
+# Redis answers in well under a millisecond: waiting longer means it is down or hung.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "mentorship_cache",
+    # Culling drops entries once the table is full; keep it large enough that an attacker
+    # cannot push someone's rate-limit entry out by filling it with others.
+    "OPTIONS": {"MAX_ENTRIES": 100_000},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
+            "BACKEND": "mentorship.common.cache.FallbackCache",
+            "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database", "RETRY_AFTER": 15},
+        },
+        "redis": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mentorship",
-        }
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        },
+        "database": DATABASE_CACHE,
     }
 else:
-    # One process on a laptop: a per-process cache is enough for rate limits.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process on a laptop: a per-process cache is enough for rate limits. The
+    # database cache is configured either way, so that every database has its table.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "database": DATABASE_CACHE,
+    }
+# --- end of the cache block -------------------------------------------------------
 
 # --- People and sign-in -----------------------------------------------------------
 AUTH_USER_MODEL = "mentorship.User"

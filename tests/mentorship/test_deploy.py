@@ -73,13 +73,17 @@ def test_database_url_selects_postgresql():
     assert "django.db.backends.postgresql mentorship db.internal 5433" in result.stdout
 
 
-def test_redis_url_makes_redis_the_broker_and_the_cache():
+def test_redis_url_makes_redis_the_broker_and_the_cache_with_the_database_behind_it():
     code = (
-        "from django.conf import settings;"
-        "print(settings.CELERY_BROKER_URL, settings.CACHES['default']['BACKEND'])"
+        "from django.conf import settings; c = settings.CACHES;"
+        "print(settings.CELERY_BROKER_URL, c['default']['BACKEND'], c['default']['OPTIONS'],"
+        " c['redis']['BACKEND'], c['redis']['LOCATION'], c['database']['BACKEND'])"
     )
     env = {**PRODUCTION_ENV, "REDIS_URL": "redis://cache.internal:6379/0"}
     result = manage("shell", "-c", code, env=env)
-    assert "redis://cache.internal:6379/0 django.core.cache.backends.redis.RedisCache" in (
-        result.stdout
-    )
+    assert (
+        "redis://cache.internal:6379/0 mentorship.common.cache.FallbackCache "
+        "{'PRIMARY': 'redis', 'FALLBACK': 'database', 'RETRY_AFTER': 15} "
+        "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/0 "
+        "django.core.cache.backends.db.DatabaseCache"
+    ) in result.stdout, result.stdout + result.stderr
