@@ -7,7 +7,7 @@ surrounding transaction has committed: a worker never sees an id that is not sav
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
@@ -56,3 +56,18 @@ def _make_filesystem_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+# --- Workers are patient with the broker (issue 11, part 4) ------------------------
+# Settings give Redis calls a fraction of a second, because web processes publish inside
+# a request. A worker is not answering anyone: it waits longer before calling a
+# connection dead (so a slow moment does not drop it), and it reconnects for ever
+# (CELERY_BROKER_CONNECTION_MAX_RETRIES = None).
+WORKER_REDIS_TIMEOUTS = {"socket_connect_timeout": 5, "socket_timeout": 10}
+
+
+@signals.celeryd_init.connect
+def _patient_broker_for_workers(conf, **kwargs):
+    options = conf.broker_transport_options or {}
+    if "socket_timeout" in options:  # Redis; the filesystem transport has no sockets
+        conf.broker_transport_options = {**options, **WORKER_REDIS_TIMEOUTS}

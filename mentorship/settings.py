@@ -376,12 +376,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_PUBLISH_RETRY = True
+# --- Publishing gives up fast; workers keep reconnecting (issue 11, part 4) ---------
+# Web processes publish inside a request. One more try at once replaces a pooled
+# connection the broker closed; past that the work waits in its row for a sweep
+# (mentorship/common/background.py, which then skips the broker for a few seconds).
+# Workers wait longer per call (mentorship/celery.py) and never stop reconnecting.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 3,
-    "interval_start": 0.2,
-    "interval_step": 0.5,
-    "interval_max": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
 }
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# --- end of the publishing block --------------------------------------------------
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

@@ -4,6 +4,8 @@ import pytest
 from django.utils import timezone
 
 from mentorship.accounts import committee_member_add
+from mentorship.common import background
+from mentorship.common import cache as fallback_cache
 from mentorship.models import Cohort, Role
 from tests.factories import (
     BusinessUnitFactory,
@@ -83,6 +85,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reset_circuit_breakers():
+    # A test that took Redis down must not leave the next one skipping it.
+    yield
+    background.broker_breaker.reset()
+    for breaker in fallback_cache.breakers.values():
+        breaker.reset()
 
 
 @pytest.fixture
