@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Issue 11, part 4: a 503 "try again in a minute" page for a Redis call that fails.
+MIDDLEWARE += ["mentorship.common.unavailable.BackgroundUnavailableMiddleware"]
 
 ROOT_URLCONF = "mentorship.urls"
 WSGI_APPLICATION = "mentorship.wsgi.application"
