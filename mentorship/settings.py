@@ -137,8 +137,9 @@ REDIS_URL = env("REDIS_URL", default="")
 # every call goes to Redis first and to the database cache when Redis fails, with a
 # short circuit breaker (mentorship/common/cache.py), so sign-in keeps working and the
 # limits keep holding through a Redis outage. `migrate` creates the cache table.
-# Redis answers in well under a millisecond: waiting longer means it is down or hung.
-REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+# Redis answers in well under a millisecond: waiting longer means it is down or hung. A
+# publish to a hung Redis waits this three times (send, reconnect, send again).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.15)
 DATABASE_CACHE = {
     "BACKEND": "django.core.cache.backends.db.DatabaseCache",
     "LOCATION": "mentorship_cache",

@@ -91,7 +91,7 @@ def test_production_publishing_tries_twice_at_once_with_short_timeouts():
     result = manage("shell", "-c", code, env=env)
     assert (
         "{'max_retries': 1, 'interval_start': 0, 'interval_step': 0, 'interval_max': 0} "
-        "{'visibility_timeout': 3600, 'socket_connect_timeout': 0.25, 'socket_timeout': 0.25} "
+        "{'visibility_timeout': 3600, 'socket_connect_timeout': 0.15, 'socket_timeout': 0.15} "
         "None"
     ) in result.stdout, result.stdout + result.stderr
 
