@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
 from mentorship import roles, sessions
+from mentorship.common.text import refuse_control_characters_in_forms
 
 
 def register_tasks(app_config: AppConfig) -> None:
@@ -30,6 +31,7 @@ class MentorshipConfig(AppConfig):
     def ready(self):
         register_tasks(self)
         user_logged_in.connect(sessions.session_clocks_start, dispatch_uid="session_clocks")
+        refuse_control_characters_in_forms()
         # New models arrive with later migrations; keep the committee's permissions
         # in step with them after every migrate. Connected for every app (not only
         # this one): each app's permissions exist only once its own post_migrate ran.
