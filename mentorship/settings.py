@@ -75,6 +75,10 @@ MIDDLEWARE = [
 # Issue 11, part 4: a 503 "try again in a minute" page for a Redis call that fails.
 MIDDLEWARE += ["mentorship.common.unavailable.BackgroundUnavailableMiddleware"]
 
+# --- Input hardening (issue 11): query parameters lose control characters ----------
+# Before any view, the admin's and allauth's included, reads a search or a filter.
+MIDDLEWARE.insert(1, "mentorship.common.middleware.QueryStringMiddleware")
+
 ROOT_URLCONF = "mentorship.urls"
 WSGI_APPLICATION = "mentorship.wsgi.application"
 
