@@ -12,7 +12,7 @@ from django.utils import timezone
 # Defined in the lowest layer so that every app can build on them; the app registers
 # them through this module.
 from mentorship.common.lifecycle import Lifecycle
-from mentorship.common.models import AuditLog, TimeStampedModel  # noqa: F401
+from mentorship.common.models import AuditLog, NameField, TimeStampedModel  # noqa: F401
 
 
 class UserManager(BaseUserManager):
@@ -44,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: email is the login, there are no usernames."""
 
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    full_name = NameField(max_length=200, blank=True)
     is_staff = models.BooleanField(
         default=False, help_text="Can sign in to the committee's admin site."
     )
@@ -112,7 +112,7 @@ def validate_time_zone(value):
 
 
 class BusinessUnit(TimeStampedModel):
-    name = models.CharField(max_length=120, unique=True)
+    name = NameField(max_length=120, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -123,7 +123,7 @@ class BusinessUnit(TimeStampedModel):
 
 class Team(TimeStampedModel):
     business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="teams")
-    name = models.CharField(max_length=120)
+    name = NameField(max_length=120)
 
     class Meta:
         ordering = ["business_unit__name", "name"]

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from mentorship.common.text import strip_control_characters
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -10,6 +12,31 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class NameField(models.CharField):
+    """A person's, business unit's or team's name, stored without control or bidirectional
+    characters, whichever way it arrives (forms, the roster import, a shell).
+
+    An override character makes a name read backwards wherever it is shown, the admin's
+    lists included. Stripped on every write (``save``, ``bulk_create``, ``bulk_update``
+    and ``update`` all prepare the value here) and in lookups, so a search finds the name
+    as stored. The schema is a plain CharField's: migrations see one.
+    """
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return strip_control_characters(value) if isinstance(value, str) else value
+
+    def pre_save(self, model_instance, add):
+        # Keep the instance in step with what is stored.
+        value = self.get_prep_value(super().pre_save(model_instance, add))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
 
 
 class AuditLog(models.Model):

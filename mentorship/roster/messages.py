@@ -48,6 +48,11 @@ IMPORT_CONFLICT = (
 # --- One cell --------------------------------------------------------------------------
 VALUE_REQUIRED = "The %(what)s is empty. Fill it in: every person needs one."
 VALUE_TOO_LONG = "This is %(length)s characters long; the limit is %(limit)s. Shorten it."
+VALUE_CONTROL_CHARACTER = (
+    "This contains a hidden character, %(character)s, that can't be imported. It usually "
+    "comes along when text is pasted into the spreadsheet: delete it there and save the file "
+    "again."
+)
 EMAIL_INVALID = "“%(value)s” is not an email address. Use the person's work email address."
 EMAIL_DUPLICATE = (
     "%(email)s is already on line %(first_line)s. Keep one row per person: a person takes "

@@ -14,6 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.text import slugify
 
+from mentorship.common.text import (
+    CONTROL_CHARACTERS,
+    CONTROL_CHARACTERS_IN_MULTILINE_TEXT,
+    describe_character,
+    strip_control_characters,
+)
 from mentorship.models import CareerTrack, Role, User, time_zone_names
 from mentorship.roster.messages import (
     CAPACITY_FOR_APM,
@@ -29,6 +35,7 @@ from mentorship.roster.messages import (
     MANAGER_UNKNOWN,
     ROLE_INVALID,
     TIME_ZONE_UNKNOWN,
+    VALUE_CONTROL_CHARACTER,
     VALUE_REQUIRED,
     VALUE_TOO_LONG,
     YES_NO_INVALID,
@@ -45,6 +52,10 @@ from mentorship.roster.schema import (
 from toolkit.models import Category
 
 YES_NO = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
+# Names are stored without control or bidirectional characters (NameField), so they are
+# compared and counted that way too; the free texts refuse them, as the forms do.
+NAME_COLUMNS = ("full_name", "business_unit", "team")
+FREE_TEXT_COLUMNS = {"title": CONTROL_CHARACTERS, "goals": CONTROL_CHARACTERS_IN_MULTILINE_TEXT}
 
 
 @dataclass
@@ -74,7 +85,11 @@ def _parse(record: Record, columns, categories, result: RosterImportResult) -> R
 
     def cell(name):
         index = columns.get(name)
-        return clean_cell(cells[index]) if index is not None and index < len(cells) else ""
+        if index is None or index >= len(cells):
+            return ""
+        if name in NAME_COLUMNS:
+            return clean_cell(strip_control_characters(cells[index]))
+        return clean_cell(cells[index])
 
     def error(column, message, /, **params):
         result.error(line, column, message, **params)
@@ -86,6 +101,10 @@ def _parse(record: Record, columns, categories, result: RosterImportResult) -> R
     for name, limit in max_lengths().items():
         if len(cell(name)) > limit:
             error(name, VALUE_TOO_LONG, length=len(cell(name)), limit=limit)
+    for name, pattern in FREE_TEXT_COLUMNS.items():
+        found = pattern.search(cell(name))
+        if found:
+            error(name, VALUE_CONTROL_CHARACTER, character=describe_character(found.group()))
 
     row.email = _checked_email(cell("email"), lambda v: error("email", EMAIL_INVALID, value=v))
     row.full_name = cell("full_name")
