@@ -2,11 +2,11 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils import timezone
 
 from matching.engine import Weights
 from matching.models import Match, Meeting, RematchRequest
+from mentorship.common.admin_input import AutocompleteSelect
 from mentorship.models import Cohort, Enrollment, Role
 from toolkit.models import Topic
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
 from surveys import services
 from surveys.forms import FromTemplateForm, SurveyAdminForm
 from surveys.models import Invitation, Question, Survey
@@ -52,7 +53,7 @@ class QuestionInline(admin.TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class KindFilter(admin.SimpleListFilter):
+class KindFilter(ValidatedListFilter):
     title = "kind"
     parameter_name = "kind"
 
@@ -68,7 +69,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(AdminInputMixin, admin.ModelAdmin):
     form = SurveyAdminForm
     list_display = ["title", "cohort", "audience", "is_anonymous", "state", "opens_at",
                     "closes_at", "answered", "results_link"]  # fmt: skip
@@ -235,7 +236,7 @@ class SurveyAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/surveys/survey/start.html", context)
 
 
-class AnsweredFilter(admin.SimpleListFilter):
+class AnsweredFilter(ValidatedListFilter):
     title = "answered"
     parameter_name = "answered"
 
@@ -251,7 +252,7 @@ class AnsweredFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AdminInputMixin, admin.ModelAdmin):
     """Who was asked and whether they answered (never what they answered, nor drafts)."""
 
     list_display = ["person", "survey", "role", "business_unit", "invited_email_sent_at",

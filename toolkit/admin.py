@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
+from mentorship.common.admin_input import AdminInputMixin
 from toolkit import services
 from toolkit.markdown import render_markdown
 from toolkit.models import Bookmark, Category, Topic
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "order", "topic_count"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
@@ -23,7 +24,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["title", "category", "stage", "audience", "minutes", "is_published"]
     list_filter = ["is_published", "category", "stage", "audience"]
     list_select_related = ["category"]
@@ -43,7 +44,10 @@ class TopicAdmin(admin.ModelAdmin):
     def preview(self, topic):
         if not topic.pk:
             return "Save the topic to see the preview."
-        prompts = format_html_join("", "<li>{}</li>", ((p,) for p in topic.prompts))
+        # After a refused save the form's instance holds what was typed, which need not
+        # be a list ("5" in the prompts box).
+        typed = topic.prompts if isinstance(topic.prompts, list) else []
+        prompts = format_html_join("", "<li>{}</li>", ((p,) for p in typed))
         return format_html(
             '<div class="topic-preview"><p><strong>{}</strong></p>{}'
             "<p><strong>Questions</strong></p><ul>{}</ul></div>",
@@ -64,7 +68,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bookmark)
-class BookmarkAdmin(admin.ModelAdmin):
+class BookmarkAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["topic", "created_at"]
     list_select_related = ["topic"]
     list_filter = ["topic__category"]

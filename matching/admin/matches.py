@@ -15,11 +15,12 @@ from matching.models import (
     RematchRequest,
 )
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.graduation import apm_graduate
 
 
 @admin.register(Match)
-class MatchAdmin(admin.ModelAdmin):
+class MatchAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["apm_name", "mentor_name", "cohort", "status", "score", "approved_by",
                     "created_at", "introduced_at"]  # fmt: skip
     list_filter = ["status", "cohort"]
@@ -86,7 +87,8 @@ class MatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = HandMatchForm(
             request.POST if request.method == "POST" else None,
-            initial=request.GET.dict(),
+            # Pre-filled from the journey's "Hand-match" link (?apm=<enrollment id>).
+            initial=self.get_changeform_initial_data(request),
             admin_site=self.admin_site,
         )
         preview = None
@@ -119,7 +121,7 @@ class MatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(RematchRequest)
-class RematchRequestAdmin(admin.ModelAdmin):
+class RematchRequestAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["match", "requested_by", "status", "created_at", "resolved_by"]
     list_filter = ["status"]
     list_select_related = ["match__apm__user", "match__mentor__user", "requested_by",
@@ -159,7 +161,7 @@ class RematchRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(BannedPair)
-class BannedPairAdmin(admin.ModelAdmin):
+class BannedPairAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["apm_user", "mentor_user", "reason", "created_by", "created_at"]
     list_select_related = ["apm_user", "mentor_user", "created_by"]
     search_fields = ["apm_user__email", "apm_user__full_name", "mentor_user__email",

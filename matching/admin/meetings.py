@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.db.models import Count
 
 from matching.models import Meeting
+from mentorship.common.admin_input import AdminInputMixin
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(AdminInputMixin, admin.ModelAdmin):
     """Dates and counts for the committee; the pair's notes are never shown here."""
 
     list_display = ["pair", "occurred_on", "duration_minutes", "topic_count", "next_meeting_on"]

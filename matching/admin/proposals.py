@@ -7,6 +7,7 @@ from matching.models import (
     Proposal,
 )
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
 from mentorship.models import BusinessUnit
 
 
@@ -14,7 +15,7 @@ def _pair(proposal) -> str:
     return f"{proposal.apm.user} ↔ {proposal.mentor.user}"
 
 
-class BusinessUnitFilter(admin.SimpleListFilter):
+class BusinessUnitFilter(ValidatedListFilter):
     role = "apm"
 
     def lookups(self, request, model_admin):
@@ -39,7 +40,7 @@ class MentorUnitFilter(BusinessUnitFilter):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["apm_name", "mentor_name", "score_display", "reasons", "status", "run"]
     list_filter = ["status", "cohort", "run", ApmUnitFilter, MentorUnitFilter]
     list_select_related = ["apm__user", "mentor__user", "run", "run__cohort"]

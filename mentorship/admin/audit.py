@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.models import (
     AuditLog,
 )
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(AdminInputMixin, admin.ModelAdmin):
     """Append-only: the log is the record of what the committee did, so no one edits it.
 
     Rows are written by services only. A superuser may delete rows (say, to erase

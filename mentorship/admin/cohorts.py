@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 
 from mentorship import cohorts, roster
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.models import (
     Cohort,
     Enrollment,
@@ -52,7 +53,7 @@ class RosterUploadForm(forms.Form):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "status",

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from mentorship import intake, roster
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.spreadsheets import csv_response
 from mentorship.models import (
     Enrollment,
@@ -27,7 +28,7 @@ class EnrollmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(AdminInputMixin, admin.ModelAdmin):
     """Intake answers the committee may correct; the workflow fields are read-only.
 
     Enrollments come from the intake and the roster import, so there is no add form.
@@ -93,10 +94,15 @@ class EnrollmentAdmin(admin.ModelAdmin):
         """Every enrollment the changelist shows with its current filters and search."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        changelist_url = reverse("admin:mentorship_enrollment_changelist")
+        if self.list_parameters(request)[1]:
+            # A filter the list would leave out: a file with more people than asked for
+            # is worse than none, so show the list, with its note on what was left out.
+            return HttpResponseRedirect(f"{changelist_url}?{request.GET.urlencode()}")
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            return HttpResponseRedirect(reverse("admin:mentorship_enrollment_changelist"))
+            return HttpResponseRedirect(changelist_url)
         return _roster_csv_response(changelist.get_queryset(request))
 
 

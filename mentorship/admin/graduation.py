@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from mentorship import graduation
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.forms import PromotionCheckMixin
 from mentorship.models import (
     GraduationGuide,
@@ -26,7 +27,7 @@ class PromotionAdminForm(PromotionCheckMixin, forms.ModelForm):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(AdminInputMixin, admin.ModelAdmin):
     """Record a promotion (confirmed at once), confirm reported ones, and graduate.
 
     Saved promotions are records: they change only through the actions below.
@@ -106,7 +107,7 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(GraduationGuide)
-class GraduationGuideAdmin(admin.ModelAdmin):
+class GraduationGuideAdmin(AdminInputMixin, admin.ModelAdmin):
     """The graduates' progress; only the graduate ticks steps, so this is read-only."""
 
     list_display = ["graduate", "apm_cohort", "progress", "created_at", "full_circle_at",

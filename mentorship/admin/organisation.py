@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.models import (
     BusinessUnit,
     Profile,
@@ -11,7 +12,7 @@ from mentorship.models import (
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = [
         "user_name",
         "user_email",
@@ -43,7 +44,7 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(BusinessUnit)
-class BusinessUnitAdmin(admin.ModelAdmin):
+class BusinessUnitAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["name", "team_count", "people_count"]
     search_fields = ["name"]
     inlines = [TeamInline]
@@ -68,7 +69,7 @@ class BusinessUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["name", "business_unit", "people_count"]
     list_filter = ["business_unit"]
     search_fields = ["name", "business_unit__name"]

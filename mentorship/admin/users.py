@@ -1,10 +1,17 @@
 """People who sign in: the committee manages accounts, never its own powers."""
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from mentorship import accounts
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.models import (
     User,
 )
@@ -15,7 +22,7 @@ ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AdminInputMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active", "groups"]
@@ -88,3 +95,23 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_manage_committee_permission(self, request):
         return request.user.is_superuser
+
+
+# Django's and allauth's own admins, registered again with the same input checks as
+# ours (mentorship.common.admin_input): importing their modules above registered them.
+admin.site.unregister([Group, EmailAddress, Authenticator])
+
+
+@admin.register(Group)
+class GroupAdmin(AdminInputMixin, DjangoGroupAdmin):
+    pass
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AdminInputMixin, AllauthEmailAddressAdmin):
+    pass
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(AdminInputMixin, AllauthAuthenticatorAdmin):
+    pass
