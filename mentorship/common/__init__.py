@@ -6,4 +6,7 @@ lifecycle     declared state transitions and the one helper that moves a row
 background    queue a Celery task by name once the transaction commits
 spreadsheets  the CSV formula guard and the CSV download, for every export
 admin_actions run a service over an admin selection and report each refusal
+text          control characters: refused in forms, stripped from queries and names
+middleware    query parameters without control characters, for every page
+admin_input   the admin uses only the filters, dates and ids its pages offer
 """
