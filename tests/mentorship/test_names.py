@@ -40,7 +40,7 @@ def test_names_are_cleaned_by_bulk_writes_and_updates_too():
     assert User.objects.get(pk=user.pk).full_name == "Grace Hopper"
 
 
-MIGRATION = "mentorship.migrations.0008_names_without_control_characters"
+MIGRATION = "mentorship.migrations.0009_names_without_control_characters"
 
 
 def stored_as_before(obj, column: str, value: str) -> None:
@@ -57,7 +57,7 @@ def stored_name(obj, column: str) -> str:
 @pytest.mark.django_db
 def test_the_migration_cleans_names_stored_before():
     cleanup = importlib.import_module(
-        "mentorship.migrations.0008_names_without_control_characters"
+        "mentorship.migrations.0009_names_without_control_characters"
     )
     unit, taken, clash = (BusinessUnitFactory(name=name) for name in ("Veterans", "Tax", "Health"))
     user = UserFactory()

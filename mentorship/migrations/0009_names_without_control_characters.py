@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
     characters (an override makes a name read backwards in every list). Data only."""
 
     dependencies = [
-        ("mentorship", "0007_move_meeting_to_matching"),
+        ("mentorship", "0008_outbox_claims"),
     ]
 
     operations = [
