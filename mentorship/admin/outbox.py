@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.text import Truncator
 
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_input import AdminInputMixin
 from mentorship.models import Notification
 from mentorship.outbox import sending
 
@@ -14,7 +15,7 @@ BODY_NOT_SHOWN = (
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AdminInputMixin, admin.ModelAdmin):
     """What went out, what is waiting, and what failed with the mail server's answer.
 
     Rows are written by the outbox only; the committee's one move is to send a failed

@@ -107,6 +107,7 @@ def test_the_action_only_answers_a_post(cohort, committee_client):
     response = committee_client.get(
         reverse(CHANGELIST), {"action": "mark_failed", "_selected_action": [stuck.pk]}
     )
-    assert response.status_code == 302  # the admin takes them for unknown list filters
+    # The list keeps only the parameters it offers, so a GET only shows the list.
+    assert response.status_code == 200
     stuck.refresh_from_db()
     assert stuck.status == MatchingRun.Status.RUNNING
