@@ -207,7 +207,9 @@ def test_a_worker_killed_at_any_point_of_a_send_loses_nothing_and_repeats_at_mos
 
     if point == "before-claim":
         kill_before_the_claim_commits(outbox_worker)
-        assert not Notification.objects.filter(status="sending").exists()  # never committed
+        # The held claim never committed; the killed worker may have committed one
+        # claim just before it (concurrency 1: at most one), which the expiry recovers.
+        assert Notification.objects.filter(status="sending").count() <= 1
         in_flight = None
     else:
         in_flight = kill_paused_at(outbox_worker, point, pause_dir)
