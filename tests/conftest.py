@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from mentorship.accounts import committee_member_add
-from mentorship.common import background
+from mentorship.common import background, errormail
 from mentorship.common import cache as fallback_cache
 from mentorship.models import Cohort, Role
 from tests.factories import (
@@ -94,6 +94,14 @@ def _reset_circuit_breakers():
     background.broker_breaker.reset()
     for breaker in fallback_cache.breakers.values():
         breaker.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_error_mail_throttle(monkeypatch):
+    # Each test starts with no error mailed yet (the throttle remembers per process).
+    monkeypatch.setattr(errormail, "throttle", errormail.ErrorThrottle())
+    yield
+    errormail.sender.wait()
 
 
 @pytest.fixture

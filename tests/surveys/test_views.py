@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorship.common import errormail
 from surveys import forms, selectors, services
 from surveys.models import Invitation, Response, Survey
 from tests.surveys.conftest import answers_for, close, question
@@ -298,6 +299,7 @@ def test_a_failing_submit_sends_an_error_report_without_the_answers(
     secret = "My manager belittles me in meetings"
     response = client.post(urls(survey)["submit"], form_data(survey, text=secret))
     assert response.status_code == 500
+    assert errormail.sender.wait()
     reports = [m for m in mailoutbox if "ops@example.org" in m.to]
     assert reports, "an error report was mailed"
     body = reports[0].body + "".join(str(a[0]) for a in getattr(reports[0], "alternatives", []))
