@@ -656,14 +656,10 @@ def match_end(*, match: Match, acting_user: User | None, reason: str, ban: bool 
         lock=False,
         banned=ban,
     )
-    # A request to end this match is answered by its ending, however it ended.
-    transition_many(
-        RematchRequest.objects.filter(match=match),
-        to=RematchRequest.Status.RESOLVED,
-        actor=acting_user,
-        action="matching.rematch_resolved",
+    rematch_requests_answered(
+        match=match,
+        acting_user=acting_user,
         summary=f"The match of {match.apm.user} with {match.mentor.user} ended",
-        changes={"resolved_by": acting_user, "resolved_at": timezone.now()},
     )
     if ban:
         banned_pair_create(
@@ -673,6 +669,22 @@ def match_end(*, match: Match, acting_user: User | None, reason: str, ban: bool 
             acting_user=acting_user,
         )
     return match
+
+
+def rematch_requests_answered(*, match: Match, acting_user: User | None, summary: str) -> int:
+    """A request to end this match is answered by its ending, however it ended.
+
+    Ended by the committee, resolved through a rematch or graduated: an open request
+    would otherwise wait on the committee's list for a match that no longer exists.
+    """
+    return transition_many(
+        RematchRequest.objects.filter(match=match),
+        to=RematchRequest.Status.RESOLVED,
+        actor=acting_user,
+        action="matching.rematch_resolved",
+        summary=summary,
+        changes={"resolved_by": acting_user, "resolved_at": timezone.now()},
+    )
 
 
 @transaction.atomic

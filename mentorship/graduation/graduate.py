@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.models import Match
-from matching.services import pair_conflict_check
+from matching.services import pair_conflict_check, rematch_requests_answered
 from mentorship.common.lifecycle import transition
 from mentorship.graduation.guide import mentor_invitation_queue, next_mentor_cohort
 from mentorship.graduation.promotions import credited_promotions
@@ -93,6 +93,11 @@ def apm_graduate(*, match, acting_user: User | None) -> GraduationGuide:
         changes={"ended_at": timezone.now(), "end_reason": "Graduated"},
         lock=False,
         guide=guide.pk,
+    )
+    rematch_requests_answered(
+        match=match,
+        acting_user=acting_user,
+        summary=f"The match of {apm_user} with {match.mentor.user} ended: {apm_user} graduated",
     )
     _graduation_emails(match=match, guide=guide)
     return guide

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from matching import meetings
 from matching import services as matching_services
-from matching.models import BannedPair, Match
+from matching.models import BannedPair, Match, RematchRequest
 from mentorship import graduation
 from mentorship.models import (
     AuditLog,
@@ -299,6 +299,22 @@ class TestGraduation:
         audit = AuditLog.objects.get(action="graduation.graduated")
         assert audit.actor == committee
         assert audit.target == f"matching.match:{match.pk}"
+
+    def test_graduating_answers_an_open_rematch_request_for_the_match(
+        self, match, promoted, committee, next_cohort
+    ):
+        request = matching_services.rematch_request_create(
+            match=match, requested_by=match.mentor.user, reason="Our schedules never meet."
+        )
+        graduation.apm_graduate(match=match, acting_user=committee)
+        request.refresh_from_db()
+        assert request.status == RematchRequest.Status.RESOLVED
+        assert request.resolved_by == committee
+        audit = AuditLog.objects.get(action="matching.rematch_resolved")
+        assert audit.details["ids"] == [request.pk]
+        assert "graduated" in audit.summary
+        # Still a graduation, not a rematch: no ban, and nobody goes back into matching.
+        assert not BannedPair.objects.exists()
 
     def test_graduation_queues_congratulations_thanks_and_an_invitation_to_mentor(
         self, match, promoted, committee, next_cohort
