@@ -1,5 +1,16 @@
-"""The match introduction, queued in the outbox in the approval's own transaction."""
+"""The match introduction: queued in the outbox by a worker once the approval commits.
 
+Approving thousands of pairs must not render thousands of emails inside the request,
+so a new match is introduced by ``introductions_queue`` (the task
+``matching.tasks.introduce_matches``, enqueued on commit of the approval). The match
+keeps ``introduced_at`` empty until then; ``introductions_sweep`` (every minute) queues
+any a lost task left behind. Both are safe to run twice: a match is introduced once
+(``introduced_at`` is claimed under a row lock) and the outbox keys are unique.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
 from django.utils import timezone
 
 from matching.models import Match
@@ -26,3 +37,31 @@ def match_introduction_queue(*, match: Match) -> int:
         queued += notification is not None
     Match.objects.filter(pk=match.pk, introduced_at=None).update(introduced_at=timezone.now())
     return queued
+
+
+INTRODUCE_TASK = "matching.tasks.introduce_matches"
+# A match not introduced this long after it was made lost its task: the sweep takes it.
+INTRODUCTION_GRACE = timedelta(minutes=2)
+
+
+@transaction.atomic
+def introductions_queue(*, match_ids) -> int:
+    """Queue the introductions of those of these active matches not introduced yet."""
+    matches = list(
+        Match.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=match_ids, introduced_at=None, status=Match.Status.ACTIVE)
+        .select_related("cohort", "apm__user", "mentor__user")
+        .order_by("pk")
+    )
+    for match in matches:
+        match_introduction_queue(match=match)
+    return len(matches)
+
+
+def introductions_sweep() -> int:
+    """Introduce the active matches whose task was lost (the broker was down, a crash)."""
+    cutoff = timezone.now() - INTRODUCTION_GRACE
+    waiting = Match.objects.filter(
+        introduced_at=None, status=Match.Status.ACTIVE, created_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    return introductions_queue(match_ids=list(waiting[:5000]))

@@ -1,6 +1,7 @@
 """Reads for matching: engine inputs from the database, and who may see which match."""
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -131,8 +132,18 @@ def _topics_by_enrollment(enrollment_ids=None, cohort=None) -> dict[int, list[in
     return topics
 
 
-def _managers() -> dict[int, int | None]:
-    return dict(Profile.objects.exclude(manager=None).values_list("user_id", "manager_id"))
+def _managers(user_ids: Collection[int] | None = None) -> dict[int, int | None]:
+    profiles = Profile.objects.exclude(manager=None)
+    if user_ids is not None:
+        profiles = profiles.filter(user_id__in=user_ids)
+    return dict(profiles.values_list("user_id", "manager_id"))
+
+
+def manager_chains(*, user_ids: Collection[int]) -> dict[int, frozenset[int]]:
+    """Each person's manager and manager's manager, reading only their chains (two queries)."""
+    managers = _managers(user_ids)
+    managers.update(_managers(set(managers.values()) - managers.keys()))
+    return {user_id: _manager_chain(user_id, managers) for user_id in user_ids}
 
 
 def engine_inputs(*, cohort: Cohort) -> EngineInputs:
@@ -199,7 +210,8 @@ def pair_records(*, apm: Enrollment, mentor: Enrollment) -> tuple[ApmRecord, Men
         .annotate(taken=Count("mentor_matches", filter=ACTIVE_MENTEES))
         .get()
     )
-    managers = _managers()
+    managers = _managers([apm.user_id])
+    managers.update(_managers(set(managers.values())))
     remaining = max(0, (mentor.capacity or 0) - mentor.taken)
     spellings: dict[str, str] = {}
     return (

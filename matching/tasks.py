@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from matching import reminders, services
+from matching import emails, reminders, services
 
 
 @shared_task(acks_late=True)
@@ -16,12 +16,23 @@ def execute_matching_run(run_id: int) -> None:
 
 @shared_task
 def sweep_matching_runs() -> dict[str, int]:
-    """Periodic: fail runs whose worker is gone (lease lapsed); resend runs left queued.
+    """Periodic: fail runs whose worker is gone (lease lapsed); resend runs left queued;
+    introduce matches whose introduction task was lost.
 
     Safe to run twice: only a run still running with a lapsed lease is failed (a state
     check under a row lock), and a resent run can be claimed by one delivery only.
     """
-    return services.runs_sweep()
+    return {**services.runs_sweep(), "introduced": emails.introductions_sweep()}
+
+
+@shared_task
+def introduce_matches(match_ids: list[int]) -> int:
+    """Queue the introductions of newly approved matches.
+
+    Idempotent: a match is introduced once (``introduced_at`` under a row lock), and
+    the sweep above takes any match whose task was lost.
+    """
+    return emails.introductions_queue(match_ids=match_ids)
 
 
 @shared_task

@@ -29,12 +29,12 @@ from django.utils import timezone
 from kombu import Connection
 
 from matching import services as matching_services
+from matching.emails import introductions_sweep
 from matching.models import Match, MatchingRun, Proposal
 from mentorship.common import background
 from mentorship.common import cache as fallback_cache
 from mentorship.common.audit import audit_target
 from mentorship.models import AuditLog, Cohort, Enrollment, Notification, Role
-from mentorship.outbox.sending import notifications_sweep
 from surveys import services as survey_services
 from surveys.models import Invitation, Question, Response, Survey
 from surveys.tasks import run_survey_schedule
@@ -206,7 +206,7 @@ def program(db, committee):
     # A pair in an active cohort with a survey open (to answer) and one to send.
     surveyed = CohortFactory(status=Cohort.Status.ACTIVE, **active_fields())
     pair = Match.objects.create(
-        cohort=surveyed, status=Match.Status.ACTIVE,
+        cohort=surveyed, status=Match.Status.ACTIVE, introduced_at=now,
         apm=EnrollmentFactory(cohort=surveyed, role=Role.APM),
         mentor=EnrollmentFactory(cohort=surveyed, role=Role.MENTOR),
     )  # fmt: skip
@@ -292,15 +292,16 @@ def test_with_redis_stopped_every_page_answers_within_a_second_and_nothing_is_lo
     assert Response.objects.filter(survey=survey).count() == 1
 
     admin = signed_in(committee)
-    # Approving the proposals: the matches exist, the introductions wait in the outbox.
+    # Approving the proposals: the matches exist, their introductions wait for a worker.
     response = page("proposal approval", lambda: admin.post(
         reverse("admin:matching_proposal_changelist"),
         {"action": "approve_selected", "_selected_action": program["proposals"]}))  # fmt: skip
     assert response.status_code == 302
-    assert Match.objects.filter(proposal__in=program["proposals"]).count() == 3
+    approved = Match.objects.filter(proposal__in=program["proposals"])
+    assert approved.count() == 3
+    assert approved.filter(introduced_at=None).count() == 3
     introductions = Notification.objects.filter(kind=Notification.Kind.MATCH_INTRODUCTION)
-    assert introductions.count() == 6
-    assert set(introductions.values_list("status", flat=True)) == {"pending"}
+    assert not introductions.exists()
 
     # Starting a matching run: it waits, queued.
     to_match = program["to_match"]
@@ -336,9 +337,9 @@ def test_with_redis_stopped_every_page_answers_within_a_second_and_nothing_is_lo
     # they run in a worker, which has its own view of the broker (not this breaker's).
     own_redis.start()
     background.broker_breaker.reset()
-    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    approved.update(created_at=timezone.now() - timedelta(minutes=10))
     with capture(execute=True):
-        assert notifications_sweep() == 6
+        assert introductions_sweep() == 3  # six introductions, each sent once it commits
         run_survey_schedule()
         # A queued run is queued again by matching's stale-run sweep (issue 11, part 1).
         background.enqueue(matching_services.EXECUTE_RUN_TASK, run.pk)
@@ -348,6 +349,7 @@ def test_with_redis_stopped_every_page_answers_within_a_second_and_nothing_is_lo
     assert names.count("matching.tasks.execute_matching_run") == 1
     assert names.count("surveys.tasks.send_survey_invitation") == 2
     # Six introductions from the sweep, then the two invitations through the outbox.
+    assert introductions.count() == 6
     assert names.count("mentorship.tasks.send_notification") == 8
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
     run.refresh_from_db()
@@ -463,7 +465,7 @@ def test_a_worker_rides_out_the_outage_and_sends_everything_once_redis_is_back(
     to_match = matching_cohort(Cohort.Status.MATCHING)
     surveyed = CohortFactory(status=Cohort.Status.ACTIVE, **active_fields())
     Match.objects.create(
-        cohort=surveyed, status=Match.Status.ACTIVE,
+        cohort=surveyed, status=Match.Status.ACTIVE, introduced_at=timezone.now(),
         apm=EnrollmentFactory(cohort=surveyed, role=Role.APM),
         mentor=EnrollmentFactory(cohort=surveyed, role=Role.MENTOR),
     )  # fmt: skip
@@ -484,15 +486,16 @@ def test_a_worker_rides_out_the_outage_and_sends_everything_once_redis_is_back(
         survey_services.survey_open(survey=survey, acting_user=committee)
         invitations = Invitation.objects.filter(survey=survey)
         assert list(invitations.values_list("invited_email_sent_at", flat=True)) == [None, None]
-        assert Notification.objects.filter(status="pending").count() == 4
+        waiting = Match.objects.filter(introduced_at=None)
+        assert waiting.count() == len(proposals) - 1  # introduced by the worker, later
         assert MatchingRun.objects.get(pk=run.pk).status == MatchingRun.Status.QUEUED
 
         own_redis.start()
         back = time.monotonic()
-        # The periodic jobs, as beat runs them every minute (sweep) and hour (surveys).
+        # The periodic jobs, as beat runs them every minute (sweeps) and hour (surveys).
         background.broker_breaker.reset()
-        Notification.objects.update(created_at=timezone.now() - timedelta(minutes=10))
-        assert notifications_sweep() == 4
+        waiting.update(created_at=timezone.now() - timedelta(minutes=10))
+        assert introductions_sweep() == len(proposals) - 1
         run_survey_schedule()
         # A queued run is queued again by matching's stale-run sweep (issue 11, part 1).
         background.enqueue(matching_services.EXECUTE_RUN_TASK, run.pk)

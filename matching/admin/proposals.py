@@ -6,7 +6,7 @@ from matching import selectors, services
 from matching.models import (
     Proposal,
 )
-from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_actions import apply_each, report
 from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
 from mentorship.models import BusinessUnit
 
@@ -72,13 +72,17 @@ class ProposalAdmin(AdminInputMixin, admin.ModelAdmin):
 
     @admin.action(description="Approve selected proposals", permissions=["approve"])
     def approve_selected(self, request, queryset):
-        apply_each(
-            request,
-            queryset.select_related("apm__user", "mentor__user").order_by("-score"),
-            lambda item: services.proposal_approve(proposal=item, acting_user=request.user),
-            "Approved",
-            _pair,
-        )
+        # Best pairs first: where two compete for a mentor's last place, the better one wins.
+        ids = list(queryset.order_by("-score", "pk").values_list("pk", flat=True))
+        outcome = services.proposals_approve(proposal_ids=ids, acting_user=request.user)
+        refused = {proposal.pk: error for proposal, error in outcome.refused}
+        named = Proposal.objects.filter(pk__in=refused).select_related("apm__user", "mentor__user")
+        pairs = {proposal.pk: _pair(proposal) for proposal in named}
+        errors = [
+            f"{pairs.get(pk, f'Proposal #{pk}')}: {' '.join(error.messages)}"
+            for pk, error in refused.items()
+        ]
+        report(request, done=len(outcome.approved), errors=errors, verb="Approved")
 
     @admin.action(description="Reject selected proposals", permissions=["approve"])
     def reject_selected(self, request, queryset):

@@ -16,7 +16,7 @@ from matching.engine.records import (
     Unmatched,
     Weights,
 )
-from matching.engine.scoring import broken_rules, score_pair
+from matching.engine.scoring import broken_rules, pair_rules_broken, score_pair
 
 __all__ = [
     "ApmRecord",
@@ -28,5 +28,6 @@ __all__ = [
     "Weights",
     "broken_rules",
     "match",
+    "pair_rules_broken",
     "score_pair",
 ]

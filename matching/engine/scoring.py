@@ -208,15 +208,42 @@ def broken_rules(
     banned_pairs: Collection[tuple[int, int]] = (),
 ) -> list[tuple[str, str]]:
     """The hard rules the pair breaks as (code, message); an empty list means eligible."""
+    return pair_rules_broken(
+        apm_person=apm.person_id,
+        mentor_person=mentor.person_id,
+        manager_chain=apm.manager_chain,
+        apm_team=apm.team,
+        mentor_team=mentor.team,
+        banned=(apm.id, mentor.id) in banned_pairs,
+        mentor_capacity=mentor.capacity,
+    )
+
+
+def pair_rules_broken(
+    *,
+    apm_person: int,
+    mentor_person: int,
+    manager_chain: Collection[int],
+    apm_team: int | None,
+    mentor_team: int | None,
+    banned: bool,
+    mentor_capacity: int,
+) -> list[tuple[str, str]]:
+    """The hard rules, from only the facts they read: what approving a pair re-checks.
+
+    Approval reads just these for each pair (the two people's teams, the APM's manager
+    and manager's manager, the ban), so approving thousands costs no more per pair
+    than approving one.
+    """
     codes = []
-    if apm.person_id == mentor.person_id:
+    if apm_person == mentor_person:
         codes.append("same_person")
-    if mentor.person_id in apm.manager_chain:
+    if mentor_person in manager_chain:
         codes.append("manager")
-    if apm.team is not None and apm.team == mentor.team:
+    if apm_team is not None and apm_team == mentor_team:
         codes.append("same_team")
-    if (apm.id, mentor.id) in banned_pairs:
+    if banned:
         codes.append("banned")
-    if mentor.capacity <= 0:
+    if mentor_capacity <= 0:
         codes.append("no_capacity")
     return [(code, RULE_MESSAGES[code]) for code in codes]

@@ -23,8 +23,22 @@ def apply_each(
             done += 1
         except ValidationError as error:
             errors.append(f"{describe(item)}: {' '.join(error.messages)}")
-    if done and verb:
-        messages.success(request, f"{verb} {done}.")
-    for error in errors:
-        messages.error(request, error)
+    report(request, done=done, errors=errors, verb=verb)
     return done
+
+
+MESSAGES_SHOWN = 20
+
+
+def report(request, *, done: int, errors: list[str], verb: str) -> None:
+    """ "Approved 40." and each refusal, the first ``MESSAGES_SHOWN`` of them in full."""
+    if done and verb:
+        messages.success(request, f"{verb} {done:,}.")
+    for error in errors[:MESSAGES_SHOWN]:
+        messages.error(request, error)
+    if len(errors) > MESSAGES_SHOWN:
+        messages.error(
+            request,
+            f"…and {len(errors) - MESSAGES_SHOWN:,} more were not changed for reasons like "
+            "these. Filter the list to find them.",
+        )

@@ -11,17 +11,20 @@ A model with a lifecycle declares, beside its ``Status`` choices, which moves it
 the move is declared, saves the new state with any fields that go with it, and writes
 an audit row with the acting person, the old and the new state. ``transition_many``
 does the same for a whole set in one statement (superseding thousands of proposals)
-with one audit row. A refused move raises ``ValidationError`` in plain words.
+with one audit row; ``transition_each`` moves a set of rows the caller has locked in
+one statement, with one audit row each (approving thousands of proposals). A refused
+move raises ``ValidationError`` in plain words.
 """
 
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from mentorship.common.audit import audit_record
+from mentorship.common.audit import audit_record, audit_target
+from mentorship.common.models import AuditLog
 
 TRANSITION_REFUSED = (
     "This %(thing)s is “%(current)s”, so it cannot become “%(target)s”. %(advice)s"
@@ -147,3 +150,44 @@ def transition_many(
         **{"from": sorted(sources), "to": to}, ids=ids, count=moved, **details,
     )  # fmt: skip
     return moved
+
+
+def transition_each(
+    instances: list[models.Model],
+    *,
+    to: str,
+    actor,
+    action: str,
+    summary: Callable[[models.Model], str],
+    changes: Mapping | None = None,
+    details: Callable[[models.Model], dict] = lambda row: {},
+) -> None:
+    """Move rows the caller has locked, each audited as ``transition`` would, in bulk.
+
+    Every move is checked first (one refused move refuses them all, nothing saved);
+    then one UPDATE and one insert of the audit rows, however many rows.
+    """
+    if not instances:
+        return
+    model = type(instances[0])
+    lifecycle = _lifecycle(model)
+    for row in instances:
+        lifecycle.check(row, to)
+    values = {lifecycle.status_field: to, **(changes or {})}
+    if "updated_at" in _stamped(model, []):
+        values["updated_at"] = timezone.now()
+    audits = [
+        AuditLog(
+            actor=actor,
+            action=action,
+            target=audit_target(row),
+            summary=summary(row),
+            details={"from": getattr(row, lifecycle.status_field), "to": to, **details(row)},
+        )
+        for row in instances
+    ]
+    model._default_manager.filter(pk__in=[row.pk for row in instances]).update(**values)
+    AuditLog.objects.bulk_create(audits)
+    for row in instances:
+        for name, value in values.items():
+            setattr(row, name, value)

@@ -154,7 +154,7 @@ def test_a_run_asked_for_while_the_broker_was_down_runs_once_it_is_back(
 
 def test_the_sweep_task_calls_the_service_and_is_scheduled_every_minute(cohort):
     running(cohort, started_ago=timedelta(minutes=5), lease_left=-timedelta(seconds=1))
-    assert tasks.sweep_matching_runs() == {"failed": 1, "requeued": 0}
+    assert tasks.sweep_matching_runs() == {"failed": 1, "requeued": 0, "introduced": 0}
     schedule = app.conf.beat_schedule["sweep-matching-runs"]
     assert (schedule["task"], schedule["schedule"]) == ("matching.tasks.sweep_matching_runs", 60)
 
