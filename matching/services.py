@@ -909,14 +909,3 @@ def rematch_request_decline(*, request: RematchRequest, acting_user: User) -> Re
         summary=f"Declined the rematch request for {request.match}",
         changes={"resolved_by": acting_user, "resolved_at": timezone.now()},
     )
-
-
-def cohort_match_summary(*, cohort: Cohort) -> dict:
-    """How many APMs are matched: the program's goal is all of them."""
-    apms = Enrollment.objects.filter(
-        cohort=cohort, role=Role.APM, status=Enrollment.Status.SUBMITTED
-    )
-    matched = apms.filter(
-        Q(apm_matches__status=Match.Status.ACTIVE) | Q(apm_matches__status=Match.Status.GRADUATED)
-    ).distinct()
-    return {"apms": apms.count(), "matched": matched.count()}
