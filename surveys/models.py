@@ -6,7 +6,9 @@ Anonymous surveys are built so that a stored answer cannot be traced to a person
   Response that holds no user, no date and no time;
 * Response and Answer use random UUID4 keys, so no key or insertion counter orders them;
 * the only attributes a Response keeps are coarse ones (role, business unit) that the
-  results pages show only for groups of at least ``SURVEY_PRIVACY_THRESHOLD`` people.
+  results pages show only for groups of at least ``SURVEY_PRIVACY_THRESHOLD`` people;
+* the transaction that records completion writes the answers only as a sealed Ballot;
+  they become Responses later, in batches (``surveys.ballots`` gives the whole argument).
 """
 
 import uuid
@@ -314,7 +316,10 @@ class Invitation(models.Model):
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     completed_on = models.DateField(null=True, blank=True)
     draft = models.JSONField(
-        null=True, blank=True, help_text="Answers saved before submitting; deleted on submit."
+        null=True,
+        blank=True,
+        help_text="Answers saved before submitting; deleted on submit. Anonymous surveys "
+        "keep it encrypted (a token string, see surveys.ballots).",
     )
 
     class Meta:
@@ -395,3 +400,23 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"Answer to {self.question}"
+
+
+class Ballot(models.Model):
+    """One person's answers to an anonymous survey, encrypted, waiting to be mixed.
+
+    Written in the transaction that claims the invitation, so it shares that
+    transaction's id: it holds nothing readable without the key, no time and no user.
+    The mixer turns ballots into Responses in batches and deletes them
+    (``surveys.ballots`` explains why).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="ballots")
+    sealed = models.TextField(help_text="A Fernet token: role, business unit and answers.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"Ballot for {self.survey}"
