@@ -38,7 +38,8 @@ app.conf.beat_schedule = {
         "task": "surveys.tasks.send_survey_reminders",
         "schedule": crontab(hour=13, minute=30),
     },
-    # Every hour, on the hour: invite for surveys that opened, seal ones that closed.
+    # Every hour, on the hour: invite for surveys that opened, mix anonymous answers whose
+    # mix task was lost, seal anonymous surveys that closed (mixing their last answers).
     "survey-schedule": {
         "task": "surveys.tasks.run_survey_schedule",
         "schedule": crontab(minute=0),

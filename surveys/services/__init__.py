@@ -2,6 +2,7 @@
 
 ``sending``: the committee's side (templates, sending, inviting, closing, sealing).
 ``answering``: participants' drafts and answers, stored exactly once.
+``mixing``: anonymous answers, sealed as ballots, written as responses in batches.
 ``reading``: reading one person's attributed answers (a permission, audited).
 Import from here: ``from surveys import services; services.response_submit(...)``.
 """
@@ -19,6 +20,7 @@ from surveys.services.answering import (
     invitation_save_draft,
     response_submit,
 )
+from surveys.services.mixing import UNREADABLE_BALLOT, ballots_mix
 from surveys.services.reading import (
     ANONYMOUS_NOT_READABLE,
     ATTRIBUTED_NEEDS_PERMISSION,
@@ -69,7 +71,9 @@ __all__ = [
     "SURVEY_NOT_SENT",
     "TEMPLATE_CANNOT_BE_SENT",
     "TEXT_LIMIT",
+    "UNREADABLE_BALLOT",
     "attributed_answers_read",
+    "ballots_mix",
     "can_read_attributed",
     "clean_answers",
     "invitation_save_draft",

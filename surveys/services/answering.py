@@ -2,20 +2,36 @@
 
 Exactly once: a person's answers are stored by ``response_submit``, which first claims
 the invitation with a conditional update (``completed_on`` from empty to today). Only the
-request that wins the claim writes a response, in the same transaction, so a double
-click or twenty parallel posts store one response; attributed surveys also have a
-unique (survey, user) constraint as a backstop.
+request that wins the claim writes its answers, in the same transaction, so a double
+click or twenty parallel posts store one set; attributed surveys also have a unique
+(survey, user) constraint as a backstop.
+
+Anonymous surveys: what the claim's transaction writes is a sealed Ballot, never a
+Response; the mixer (``surveys.services.mixing``) turns ballots into responses in
+batches. ``surveys.ballots`` says why.
 """
 
 import random
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from surveys import selectors
-from surveys.models import Answer, Invitation, Question, Response, Survey, privacy_threshold
+from mentorship.common.background import enqueue_on_commit
+from surveys import ballots, selectors
+from surveys.models import (
+    Answer,
+    Ballot,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+    privacy_threshold,
+)
+from surveys.services.mixing import answer_rows
 from surveys.services.sending import when_text
+
+MIX_TASK = "surveys.tasks.mix_survey_ballots"
 
 SURVEY_NOT_OPEN_YET = "This survey opens on %(opens)s. Come back then: your invitation will wait."
 SURVEY_CLOSED = (
@@ -132,8 +148,21 @@ def clean_answers(*, questions: list[Question], answers: dict, require_all: bool
     return cleaned
 
 
-def _fresh_survey(invitation: Invitation) -> Survey:
-    # Read the survey again: the committee may have closed it since the page loaded.
+def _fresh_survey(invitation: Invitation, *, hold_open: bool = False) -> Survey:
+    """Read the survey again: the committee may have closed it since the page loaded.
+
+    ``hold_open`` keeps it from closing until this transaction ends: a share lock on its
+    row (FOR KEY SHARE, so submissions do not wait for each other or for the mixer),
+    which closing and sealing (FOR UPDATE) wait for. Then no ballot can commit after
+    sealing has mixed the last ones. SQLite needs nothing: its transactions are
+    IMMEDIATE, one writer at a time.
+    """
+    if hold_open and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Survey._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
+                [invitation.survey_id],
+            )
     survey = Survey.objects.select_related("cohort").get(pk=invitation.survey_id)
     invitation.survey = survey
     return survey
@@ -173,15 +202,19 @@ def _stored_unit(invitation: Invitation, survey: Survey) -> int | None:
 
 
 @transaction.atomic
-def response_submit(*, invitation: Invitation, answers: dict) -> Response:
+def response_submit(*, invitation: Invitation, answers: dict) -> Response | Ballot:
     """Store a person's answers once, and record on the invitation that they answered.
 
-    Anonymous surveys: the response holds the role and (for groups large enough) the
-    business unit, never the person, and no date; the invitation gets the day only.
+    Attributed surveys: the response, with the person and the day, at once. Anonymous
+    surveys: a sealed Ballot (role, business unit if its group is large enough, the
+    answers; no person, no time) in the claim's transaction, and a mix task queued for
+    after commit that writes it as a Response once there are enough to make a batch.
+    The invitation gets the day only.
     """
-    survey = _fresh_survey(invitation)
+    survey = _fresh_survey(invitation, hold_open=True)
     _check_open(survey)
-    questions = selectors.questions_for(invitation=invitation, questions=survey.questions.all())
+    all_questions = list(survey.questions.all())
+    questions = selectors.questions_for(invitation=invitation, questions=all_questions)
     cleaned = clean_answers(questions=questions, answers=answers, require_all=True)
     today = timezone.localdate()
     # The claim: only one request moves completed_on from empty to today.
@@ -190,32 +223,26 @@ def response_submit(*, invitation: Invitation, answers: dict) -> Response:
     )
     if claimed != 1:
         raise ValidationError(ALREADY_ANSWERED, code="already_answered")
-    anonymous = survey.is_anonymous
+    invitation.completed_on, invitation.draft = today, None
+    if survey.is_anonymous:
+        payload = {
+            "role": invitation.role,
+            "business_unit": _stored_unit(invitation, survey),
+            "asked": sorted(question.pk for question in questions),
+            "answers": {str(key): value for key, value in cleaned.items()},
+        }
+        sealed = ballots.encrypt(payload, length=ballots.padded_length(all_questions))
+        ballot = Ballot.objects.create(survey=survey, sealed=sealed)
+        enqueue_on_commit(MIX_TASK, survey.pk)
+        return ballot
     response = Response.objects.create(
         survey=survey,
-        user=None if anonymous else invitation.user,
+        user=invitation.user,
         role=invitation.role,
-        business_unit_id=(
-            _stored_unit(invitation, survey) if anonymous else invitation.business_unit_id
-        ),
-        submitted_on=None if anonymous else today,
+        business_unit_id=invitation.business_unit_id,
+        submitted_on=today,
     )
-    kinds = {question.pk: question.kind for question in questions}
-    rows = []
-    for question_id, value in cleaned.items():
-        kind = kinds[question_id]
-        if kind == Question.Kind.MULTIPLE:
-            rows.extend(
-                Answer(response=response, question_id=question_id, choice=choice)
-                for choice in value
-            )
-        elif kind == Question.Kind.SINGLE:
-            rows.append(Answer(response=response, question_id=question_id, choice=value))
-        elif kind == Question.Kind.TEXT:
-            rows.append(Answer(response=response, question_id=question_id, text=value))
-        else:
-            rows.append(Answer(response=response, question_id=question_id, number=value))
+    rows = answer_rows(response=response, questions=questions, cleaned=cleaned)
     _shuffle(rows)
     Answer.objects.bulk_create(rows)
-    invitation.completed_on, invitation.draft = today, None
     return response

@@ -15,6 +15,7 @@ from mentorship.common.lifecycle import transition
 from mentorship.models import Cohort, User
 from surveys import selectors, starter
 from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.services.mixing import ballots_mix
 
 TEMPLATE_CANNOT_BE_SENT = "A template is not sent: start a survey from it for a cohort."
 NOT_A_TEMPLATE = "“%(survey)s” is not a template."
@@ -279,21 +280,31 @@ def survey_close(*, survey: Survey, acting_user: User | None) -> Survey:
 
 @transaction.atomic
 def survey_seal_responses(*, survey_id: int) -> bool:
-    """Rewrite a closed anonymous survey's responses and answers in a random order.
+    """Mix a closed anonymous survey's last ballots, then rewrite all its responses and
+    answers in a random order.
 
     Rows sit in a table in the order they were written, and the database keeps that
     order (SQLite's rowid, PostgreSQL's row position and transaction ids) even though no
     column shows it. Once no more answers can arrive, writing them all again, shuffled,
-    in one transaction leaves nothing that echoes the order people answered in.
-    Runs once per survey: ``sealed_at`` is claimed with a conditional update.
+    in one transaction leaves nothing that echoes the order people answered in. The
+    ballots still waiting are mixed first, in the same transaction (``final``), so no
+    survey is sealed with ballots left and the last batch is written with all the rest.
+    The survey row is locked: a submission still in flight finishes first, and none
+    starts (``response_submit`` holds the row until it commits).
+    Runs once per survey (``sealed_at``), and again only to mix ballots found after that:
+    ones no key could open before, once their key is back.
     """
     now = timezone.now()
-    claimed = (
-        Survey.objects.filter(pk=survey_id, is_anonymous=True, sealed_at=None)
+    survey = (
+        Survey.objects.select_for_update()
+        .filter(pk=survey_id, is_anonymous=True, is_template=False)
         .filter(Q(status=Survey.Status.CLOSED) | Q(status=Survey.Status.OPEN, closes_at__lte=now))
-        .update(sealed_at=now)
+        .first()
     )
-    if claimed != 1:
+    if survey is None:
+        return False
+    mixed = ballots_mix(survey_id=survey_id, final=True)
+    if survey.sealed_at is not None and not mixed:
         return False
     responses = list(Response.objects.filter(survey_id=survey_id).order_by())
     answers = list(Answer.objects.filter(response__survey_id=survey_id).order_by())
@@ -303,4 +314,5 @@ def survey_seal_responses(*, survey_id: int) -> bool:
     _shuffle(answers)
     Response.objects.bulk_create(responses, batch_size=500)
     Answer.objects.bulk_create(answers, batch_size=1000)
+    Survey.objects.filter(pk=survey_id).update(sealed_at=now)
     return True

@@ -100,6 +100,15 @@ def promote(user, cohort, *, status=Promotion.Status.CONFIRMED):
     )  # fmt: skip
 
 
+def mix(survey) -> int:
+    """Write every waiting ballot of an anonymous survey as a response now.
+
+    Submitting an anonymous survey stores a sealed ballot; responses appear in batches
+    (surveys.ballots). Tests that read responses mix explicitly, as sealing does.
+    """
+    return services.ballots_mix(survey_id=survey.pk, final=True)
+
+
 def close(survey, committee):
     services.survey_close(survey=survey, acting_user=committee)
     survey.refresh_from_db()

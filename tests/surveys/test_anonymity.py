@@ -8,7 +8,7 @@ from django.db import connection, models
 from mentorship.models import AuditLog, User
 from surveys import services
 from surveys.models import Answer, Invitation, Response
-from tests.surveys.conftest import answers_for, close, question
+from tests.surveys.conftest import answers_for, close, mix, question
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,11 @@ def spearman(order: list[int]) -> float:
 
 @pytest.fixture
 def answered_in_order(make_pair, open_survey):
-    """PEOPLE people answer one after another; each writes their turn in the free text."""
+    """PEOPLE people answer one after another; each writes their turn in the free text.
+
+    After each answer the mixer runs, as its task does once the answer commits; at the end
+    what is left is mixed, as sealing does.
+    """
     for _ in range(PEOPLE // 2):
         make_pair()
     survey = open_survey()
@@ -33,6 +37,8 @@ def answered_in_order(make_pair, open_survey):
         services.response_submit(
             invitation=invitation, answers=answers_for(survey, text=f"{turn}")
         )
+        services.ballots_mix(survey_id=survey.pk)
+    mix(survey)
     turns = {a.response_id: int(a.text) for a in Answer.objects.filter(question=text)}
     return survey, invitations, turns
 
@@ -141,6 +147,7 @@ def test_the_business_unit_is_kept_only_when_enough_people_in_that_role_and_unit
     survey = open_survey()  # 5 APMs in one unit, 5 mentors in another
     for invitation in Invitation.objects.filter(survey=survey):
         services.response_submit(invitation=invitation, answers=answers_for(survey))
+    assert mix(survey) == 10
     assert not Response.objects.filter(survey=survey, business_unit=None).exists()
 
 
@@ -152,6 +159,8 @@ def test_a_response_from_a_small_unit_does_not_record_the_unit(make_pair, open_s
     make_pair(apm_kwargs={"team": small})
     survey = open_survey()
     invitation = Invitation.objects.get(survey=survey, business_unit=small.business_unit)
-    response = services.response_submit(invitation=invitation, answers=answers_for(survey))
+    services.response_submit(invitation=invitation, answers=answers_for(survey))
+    assert mix(survey) == 1
+    response = Response.objects.get(survey=survey)
     assert response.business_unit_id is None
     assert response.role == "apm"

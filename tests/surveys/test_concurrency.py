@@ -7,8 +7,8 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from surveys.models import Invitation, Response
-from tests.surveys.conftest import answers_for
+from surveys.models import Ballot, Invitation, Response
+from tests.surveys.conftest import answers_for, mix
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -53,6 +53,9 @@ def test_twenty_parallel_submissions_store_one_response(make_pair, open_survey, 
     # One is thanked (back home), nineteen are told they have already answered.
     assert sorted(statuses).count((302, reverse("home"))) == 1
     assert sorted(statuses).count((302, reverse("surveys:mine"))) == PARALLEL - 1
+    if anonymous:  # one sealed ballot, a response once mixed
+        assert Ballot.objects.filter(survey=survey).count() == 1
+        assert mix(survey) == 1
     assert Response.objects.filter(survey=survey).count() == 1
     invitation = Invitation.objects.get(survey=survey, user=pair.apm.user)
     assert invitation.completed_on is not None

@@ -1,8 +1,9 @@
 """Survey work a crash or an outage could leave half-done: each claim commits with its work.
 
 A survey email is claimed (``invited_email_sent_at``, ``reminder_count``) in the same
-transaction that writes it to the outbox, and sealing claims ``sealed_at`` in the same
-transaction that rewrites the answers. A worker that dies in between (SIGKILL, the time
+transaction that writes it to the outbox, sealing sets ``sealed_at`` in the same
+transaction that rewrites the answers, and mixing deletes ballots in the same
+transaction that writes them as responses. A worker that dies in between (SIGKILL, the time
 limit, a database outage) rolls the claim back with the work, and the hourly schedule
 or the task's retry does it again. These tests break each one in the middle.
 """
@@ -15,7 +16,7 @@ from django.utils import timezone
 from mentorship.models import Notification
 from surveys import emails, services, tasks
 from surveys.models import Answer, Invitation, Response
-from tests.surveys.conftest import answers_for, close
+from tests.surveys.conftest import answers_for, close, mix
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,7 @@ def test_sealing_that_breaks_midway_keeps_every_answer_and_the_schedule_seals_it
     survey = open_survey()
     for invitation in Invitation.objects.filter(survey=survey):
         services.response_submit(invitation=invitation, answers=answers_for(survey, text="x"))
+    mix(survey)  # every answer is a response already: this breaks the rewrite itself
     close(survey, committee)  # its seal task never ran: nothing was committed
     columns = ("id", "response_id", "question_id", "number", "choice", "text")
     before = sorted(Answer.objects.values_list(*columns))

@@ -14,7 +14,7 @@ from surveys import services
 from surveys.models import Invitation
 from surveys.outcomes import outcomes_dashboard
 from tests.factories import CohortFactory, EnrollmentFactory
-from tests.surveys.conftest import answers_for, close, promote, question
+from tests.surveys.conftest import answers_for, close, mix, promote, question
 
 pytestmark = pytest.mark.django_db
 URL = reverse("surveys:outcomes")
@@ -40,6 +40,7 @@ def program(make_pair, make_apm, make_mentor, open_survey, committee):
         if invitation.user_id in promoted:
             answers[credit.pk] = next(credits)
         services.response_submit(invitation=invitation, answers=answers)
+    mix(survey)
     close(survey, committee)
     return pairs, survey
 

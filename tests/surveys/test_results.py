@@ -13,7 +13,7 @@ from matching.models import Match
 from surveys import services
 from surveys.models import Invitation
 from surveys.results import NOT_ENOUGH, cohort_results, survey_results
-from tests.surveys.conftest import answers_for, close, promote, question
+from tests.surveys.conftest import answers_for, close, mix, promote, question
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,13 @@ def people(make_apm, make_mentor):
 
 
 def answer_all(survey, *, role=None, limit=None, **values):
+    """Everyone (or the first ``limit`` of a role) answers; their ballots are then mixed."""
     invitations = Invitation.objects.filter(survey=survey, completed_on=None)
     if role:
         invitations = invitations.filter(role=role)
     for invitation in list(invitations)[:limit]:
         services.response_submit(invitation=invitation, answers=answers_for(survey, **values))
+    mix(survey)
 
 
 def measure(results, name):
@@ -88,6 +90,7 @@ def test_recommendation_nps_and_promotion_credit(people, open_survey, committee)
         if invitation.user_id in promoted:
             answers[credit.pk] = next(credits)
         services.response_submit(invitation=invitation, answers=answers)
+    mix(survey)
     results = survey_results(survey=close(survey, committee))
     assert measure(results, "recommend").text(measure(results, "recommend").overall) == (
         "90% (9 of 10)"
@@ -153,6 +156,7 @@ def test_free_text_is_shown_shuffled_and_undated_only_when_enough_people_wrote(
     for index, invitation in enumerate(invitations):
         text = f"Idea number {index}" if index < 6 else ""
         services.response_submit(invitation=invitation, answers=answers_for(survey, text=text))
+    mix(survey)
     results = survey_results(survey=close(survey, committee))
     texts = question_result(results, "text").texts
     assert sorted(texts) == sorted(f"Idea number {i}" for i in range(6))
@@ -168,6 +172,7 @@ def test_free_text_from_too_few_people_stays_hidden(people, open_survey, committ
     for index, invitation in enumerate(Invitation.objects.filter(survey=survey)):
         text = "Something identifying" if index < 4 else ""
         services.response_submit(invitation=invitation, answers=answers_for(survey, text=text))
+    mix(survey)
     result = question_result(survey_results(survey=close(survey, committee)), "text")
     assert result.texts == []
     assert not result.shown
@@ -256,6 +261,7 @@ def test_csv_cells_cannot_be_read_as_spreadsheet_formulas(people, make_survey, c
             survey.questions.get(kind="single").pk: "@cmd",
             survey.questions.get(kind="nps").pk: 0,
         })  # fmt: skip
+    mix(survey)
     close(survey, committee)
     client.force_login(committee)
     rows = csv_rows(client.get(reverse("surveys:results_csv", args=[survey.pk])))

@@ -10,16 +10,21 @@ from django.utils import timezone
 from matching.models import Match
 from mentorship.models import AuditLog, Enrollment, Role
 from surveys import services, tasks
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Ballot, Invitation, Question, Response, Survey
 from surveys.starter import PROMOTION_TEXT, RECOMMEND_TEXT
 from tests.factories import CohortFactory, EnrollmentFactory
-from tests.surveys.conftest import answers_for, close, promote, question
+from tests.surveys.conftest import answers_for, close, mix, promote, question
 
 pytestmark = pytest.mark.django_db
 
 
 def messages_of(error: ValidationError) -> list[str]:
     return list(error.value.messages)
+
+
+def stored_nothing() -> bool:
+    """No response and no ballot (an anonymous answer waiting to be mixed)."""
+    return not Response.objects.exists() and not Ballot.objects.exists()
 
 
 # --- Sending and inviting ----------------------------------------------------------------
@@ -124,12 +129,17 @@ def invitation(make_pair, open_survey):
 
 def test_an_answer_is_stored_once_and_completion_is_recorded_on_the_invitation(invitation):
     survey = invitation.survey
-    response = services.response_submit(
+    ballot = services.response_submit(
         invitation=invitation,
         answers=answers_for(survey, multiple=["Contracting", "Frameworks"], text="More pairs."),
     )
     invitation.refresh_from_db()
     assert invitation.completed_on == timezone.localdate()
+    assert isinstance(ballot, Ballot)
+    assert not Response.objects.exists()  # anonymous answers appear in batches
+    assert mix(survey) == 1
+    assert not Ballot.objects.exists()
+    response = Response.objects.get(survey=survey)
     assert (response.user, response.role, response.submitted_on) == (None, "apm", None)
     stored = {(a.question.kind, a.number, a.choice, a.text) for a in response.answers.all()}
     assert stored == {
@@ -145,6 +155,8 @@ def test_a_second_submission_is_refused_and_stores_nothing(invitation):
     with pytest.raises(ValidationError) as error:
         services.response_submit(invitation=invitation, answers=answers_for(invitation.survey))
     assert messages_of(error) == [services.ALREADY_ANSWERED]
+    assert Ballot.objects.count() == 1
+    assert mix(invitation.survey) == 1
     assert Response.objects.count() == 1
 
 
@@ -153,6 +165,8 @@ def test_a_stale_invitation_object_cannot_submit_twice(invitation):
     services.response_submit(invitation=invitation, answers=answers_for(invitation.survey))
     with pytest.raises(ValidationError):
         services.response_submit(invitation=stale, answers=answers_for(invitation.survey))
+    assert Ballot.objects.count() == 1
+    assert mix(invitation.survey) == 1
     assert Response.objects.count() == 1
 
 
@@ -169,7 +183,7 @@ def test_answers_outside_the_opening_hours_are_refused(invitation, when, message
     with pytest.raises(ValidationError) as error:
         services.response_submit(invitation=invitation, answers=answers_for(invitation.survey))
     assert message in messages_of(error)[0]
-    assert not Response.objects.exists()
+    assert stored_nothing()
     invitation.refresh_from_db()
     assert invitation.completed_on is None
 
@@ -180,7 +194,7 @@ def test_an_answer_to_a_question_of_another_survey_stores_nothing(invitation, ma
     with pytest.raises(ValidationError) as error:
         services.response_submit(invitation=invitation, answers=answers)
     assert messages_of(error) == [services.QUESTION_NOT_IN_SURVEY]
-    assert not Response.objects.exists()
+    assert stored_nothing()
     assert Invitation.objects.get(pk=invitation.pk).completed_on is None
 
 
@@ -195,7 +209,7 @@ def test_values_that_are_not_possible_answers_are_refused(invitation, target, va
     with pytest.raises(ValidationError) as error:
         services.response_submit(invitation=invitation, answers=answers)
     assert "is not a possible answer to" in messages_of(error)[0]
-    assert not Response.objects.exists()
+    assert stored_nothing()
 
 
 def test_missing_required_answers_are_listed_one_by_one(invitation):
@@ -219,6 +233,7 @@ def test_the_promotion_question_is_asked_only_of_promoted_apms(invitation):
         services.response_submit(invitation=invitation, answers=answers_for(survey))
     assert messages_of(error) == [services.ANSWER_REQUIRED % {"question": PROMOTION_TEXT}]
     services.response_submit(invitation=invitation, answers=answers_for(survey) | {credit.pk: 1})
+    mix(survey)
     assert Answer.objects.get(question=credit).number == 1
 
 
@@ -284,6 +299,7 @@ def test_sealing_rewrites_every_answer_once_and_only_for_closed_anonymous_survey
     survey = open_survey()
     for invitation in Invitation.objects.filter(survey=survey):
         services.response_submit(invitation=invitation, answers=answers_for(survey, text="x"))
+    mix(survey)
     before = sorted(Answer.objects.values_list("id", "response_id", "question_id", "number",
                                                "choice", "text"))  # fmt: skip
     assert not services.survey_seal_responses(survey_id=survey.pk)  # still open
@@ -295,6 +311,7 @@ def test_sealing_rewrites_every_answer_once_and_only_for_closed_anonymous_survey
                                               "choice", "text"))  # fmt: skip
     assert after == before
     assert Response.objects.count() == 6
+    assert not services.survey_seal_responses(survey_id=survey.pk)  # once only
 
 
 def test_an_attributed_survey_is_never_sealed(make_pair, open_survey, committee):

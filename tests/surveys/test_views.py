@@ -11,10 +11,15 @@ from django.utils import timezone
 
 from mentorship.common import errormail
 from surveys import forms, selectors, services
-from surveys.models import Invitation, Response, Survey
-from tests.surveys.conftest import answers_for, close, question
+from surveys.models import Answer, Ballot, Invitation, Response, Survey
+from tests.surveys.conftest import answers_for, close, mix, question
 
 pytestmark = pytest.mark.django_db
+
+
+def stored_nothing() -> bool:
+    """No response and no ballot (an anonymous answer waiting to be mixed)."""
+    return not Response.objects.exists() and not Ballot.objects.exists()
 
 
 @pytest.fixture
@@ -57,9 +62,13 @@ def test_submitting_stores_the_answers_and_returns_home_with_thanks(client, sett
     response = client.post(urls(survey)["submit"], form_data(survey, text="Keep it going"))
     assert response.status_code == 302
     assert response.url == reverse("home")
-    assert Response.objects.filter(survey=survey).count() == 1
+    # Anonymous: a sealed ballot now, a response once there are enough for a batch.
+    assert Ballot.objects.filter(survey=survey).count() == 1
+    assert not Response.objects.exists()
     page = client.get(reverse("home"))
     assert "stored without your name" in page.content.decode()
+    assert mix(survey) == 1
+    assert Answer.objects.get(response__survey=survey, text__gt="").text == "Keep it going"
 
 
 def test_a_double_click_stores_one_response_and_explains_the_second(client, setting):
@@ -68,6 +77,8 @@ def test_a_double_click_stores_one_response_and_explains_the_second(client, sett
     client.post(urls(survey)["submit"], form_data(survey))
     second = client.post(urls(survey)["submit"], form_data(survey), follow=True)
     assert services.ALREADY_ANSWERED in second.content.decode()
+    assert Ballot.objects.count() == 1
+    assert mix(survey) == 1
     assert Response.objects.count() == 1
     again = client.get(urls(survey)["answer"])
     assert "You answered this survey on" in again.content.decode()
@@ -84,7 +95,7 @@ def test_missing_required_answers_are_shown_and_nothing_is_stored(client, settin
         html.count(forms.ANSWER_THIS)
         == survey.questions.filter(required=True, only_for_promoted=False).count()
     )
-    assert not Response.objects.exists()
+    assert stored_nothing()
 
 
 def test_an_out_of_range_value_gets_a_clear_error_and_nothing_is_stored(client, setting):
@@ -93,7 +104,7 @@ def test_an_out_of_range_value_gets_a_clear_error_and_nothing_is_stored(client, 
     data = form_data(survey) | {f"q_{question(survey, 'nps').pk}": "11"}
     page = client.post(urls(survey)["submit"], data)
     assert forms.CHOOSE_NPS in page.content.decode()
-    assert not Response.objects.exists()
+    assert stored_nothing()
     assert Invitation.objects.get(user=pair.apm.user).completed_on is None
 
 
@@ -104,7 +115,7 @@ def test_a_forged_question_id_gets_a_clear_error_and_nothing_is_stored(client, s
     for forged in ("q_999999", f"q_{promotion.pk}"):
         page = client.post(urls(survey)["submit"], form_data(survey) | {forged: "1"})
         assert services.QUESTION_NOT_IN_SURVEY in page.content.decode()
-    assert not Response.objects.exists()
+    assert stored_nothing()
 
 
 def test_a_survey_for_another_audience_says_so_and_stores_nothing(client, make_pair, open_survey):
@@ -116,7 +127,7 @@ def test_a_survey_for_another_audience_says_so_and_stores_nothing(client, make_p
     assert "you are not on its list" in page.content.decode()
     posted = client.post(reverse("surveys:submit", args=[survey.pk]), form_data(survey))
     assert posted.status_code == 403
-    assert not Response.objects.exists()
+    assert stored_nothing()
 
 
 def test_an_outsider_is_told_they_are_not_invited(client, setting, outsider):
@@ -124,7 +135,7 @@ def test_an_outsider_is_told_they_are_not_invited(client, setting, outsider):
     client.force_login(outsider)
     assert client.get(urls(survey)["answer"]).status_code == 403
     assert client.post(urls(survey)["draft"], form_data(survey)).status_code == 403
-    assert not Response.objects.exists()
+    assert stored_nothing()
     assert not Invitation.objects.filter(draft__isnull=False).exists()
 
 
@@ -145,7 +156,7 @@ def test_a_closed_or_not_yet_open_survey_says_so_and_stores_nothing(
     posted = client.post(urls(survey)["submit"], form_data(survey))
     assert posted.status_code == 409
     assert text in posted.content.decode()
-    assert not Response.objects.exists()
+    assert stored_nothing()
 
 
 def test_drafts_and_templates_and_unknown_surveys_are_not_found(client, setting, make_survey):
@@ -182,7 +193,7 @@ def test_a_draft_is_saved_shown_again_and_deleted_on_submit(client, setting):
     assert response.url == urls(survey)["answer"]
     invitation = Invitation.objects.get(user=pair.apm.user)
     assert invitation.draft == {str(nps.pk): 7, str(text.pk): "Half"}
-    assert not Response.objects.exists()
+    assert stored_nothing()
     page = client.get(urls(survey)["answer"]).content.decode()
     assert "Draft saved" in page
     assert re.search(rf'name="q_{nps.pk}" value="7"[^>]*checked', page)
