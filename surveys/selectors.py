@@ -4,6 +4,8 @@ The results (aggregates with privacy thresholds) live in ``surveys.results`` and
 committee's outcomes dashboard in ``surveys.outcomes``; both are re-exported here.
 """
 
+import logging
+
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -12,6 +14,7 @@ from matching.models import Match
 from mentorship.graduation import credited_promotions
 from mentorship.models import Cohort, Enrollment, Role
 from mentorship.selectors import is_committee
+from surveys import ballots
 from surveys.models import Invitation, Response, Survey
 from surveys.outcomes import outcomes_dashboard
 from surveys.results import cohort_results, results_for, survey_results
@@ -23,6 +26,8 @@ __all__ = [
     "results_for",
     "survey_results",
 ]
+
+logger = logging.getLogger(__name__)
 
 # People who are or were in a pair of the cohort are asked about it.
 INVITED_MATCH_STATUSES = (Match.Status.ACTIVE, Match.Status.GRADUATED, Match.Status.ENDED)
@@ -99,6 +104,23 @@ def get_own_invitation(*, user, survey: Survey) -> Invitation | None:
     if invitation is not None:
         invitation.survey = survey
     return invitation
+
+
+def draft_answers(*, invitation: Invitation) -> dict:
+    """The answers saved in a person's draft, {question id (str): value}, for the form.
+
+    Anonymous surveys keep drafts encrypted (a token string); a plain dict is an
+    attributed survey's draft, or one saved before drafts were encrypted. A draft no key
+    opens is shown as empty (and logged): the person answers again.
+    """
+    draft = invitation.draft
+    if isinstance(draft, str):
+        try:
+            draft = ballots.decrypt(draft)
+        except ballots.UnreadableError:
+            logger.warning("Invitation %s: its draft could not be decrypted", invitation.pk)
+            return {}
+    return draft if isinstance(draft, dict) else {}
 
 
 def home_invitations(*, user) -> list[Invitation]:

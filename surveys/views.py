@@ -79,7 +79,8 @@ def answer(request, survey_id):
     if unavailable:
         return unavailable
     questions = selectors.questions_for(invitation=invitation, questions=survey.questions.all())
-    form = AnswerForm(questions=questions, initial=AnswerForm.initial_from_draft(invitation.draft))
+    draft = selectors.draft_answers(invitation=invitation)
+    form = AnswerForm(questions=questions, initial=AnswerForm.initial_from_draft(draft))
     return _answer_page(request, survey, invitation, form)
 
 

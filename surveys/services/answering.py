@@ -8,7 +8,7 @@ click or twenty parallel posts store one set; attributed surveys also have a uni
 
 Anonymous surveys: what the claim's transaction writes is a sealed Ballot, never a
 Response; the mixer (``surveys.services.mixing``) turns ballots into responses in
-batches. ``surveys.ballots`` says why.
+batches. Drafts of anonymous surveys are encrypted too. ``surveys.ballots`` says why.
 """
 
 import random
@@ -168,18 +168,31 @@ def _fresh_survey(invitation: Invitation, *, hold_open: bool = False) -> Survey:
     return survey
 
 
+def draft_encode(*, survey: Survey, draft: dict, questions: list[Question]):
+    """What ``Invitation.draft`` stores: the dict, or for anonymous surveys a token
+    padded like the survey's ballots (``questions``: all of the survey's)."""
+    if not survey.is_anonymous:
+        return draft
+    return ballots.encrypt(draft, length=ballots.padded_length(questions))
+
+
 @transaction.atomic
 def invitation_save_draft(*, invitation: Invitation, answers: dict) -> Invitation:
     """Keep unfinished answers with the invitation (required ones may still be missing).
 
-    Drafts are the one place answers sit next to a name; they are deleted when the
-    person submits.
+    Drafts are the one place answers sit next to a name: encrypted for anonymous
+    surveys, and deleted when the person submits.
     """
     survey = _fresh_survey(invitation)
     _check_open(survey)
-    questions = selectors.questions_for(invitation=invitation, questions=survey.questions.all())
+    all_questions = list(survey.questions.all())
+    questions = selectors.questions_for(invitation=invitation, questions=all_questions)
     cleaned = clean_answers(questions=questions, answers=answers, require_all=False)
-    draft = {str(key): value for key, value in cleaned.items()}
+    draft = draft_encode(
+        survey=survey,
+        draft={str(key): value for key, value in cleaned.items()},
+        questions=all_questions,
+    )
     saved = Invitation.objects.filter(pk=invitation.pk, completed_on=None).update(draft=draft)
     if saved != 1:
         raise ValidationError(ALREADY_ANSWERED, code="already_answered")
