@@ -102,10 +102,10 @@ class SurveyAdmin(AdminInputMixin, admin.ModelAdmin):
         if obj is not None and obj.is_template:
             return ["title", "intro", "audience", "is_anonymous", "start_link"]
         return ["cohort", "title", "intro", "audience", "is_anonymous", "opens_at", "closes_at",
-                "state", "created_from", "results_link"]  # fmt: skip
+                "state", "created_from", "results_link", "waiting"]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["state", "created_from", "results_link", "start_link"]
+        readonly = ["state", "created_from", "results_link", "start_link", "waiting"]
         if obj is None or obj.is_template or obj.status == Survey.Status.DRAFT:
             return readonly
         # Sent: who is asked and how answers are stored are settled.
@@ -126,6 +126,18 @@ class SurveyAdmin(AdminInputMixin, admin.ModelAdmin):
         if survey.is_template:
             return "—"
         return f"{survey.answered_count} of {survey.invited_count}"
+
+    @admin.display(description="Answers waiting")
+    def waiting(self, survey):
+        if survey.pk is None or not survey.is_anonymous or survey.is_template:
+            return "—"
+        count = survey.ballots.count()
+        if not count:
+            return "None: every answer received is stored as a response."
+        return (
+            f"{count} answer{'s are' if count != 1 else ' is'} waiting to be added, in a batch, "
+            "to keep them anonymous. All are added when the survey closes."
+        )
 
     @admin.display(description="Results")
     def results_link(self, survey):

@@ -32,8 +32,7 @@ def survey_rows(results: SurveyResults):
     yield HEADER
     yield from _participation(title, results.participation)
     if not results.released:
-        yield ["answers", title, "", "", "", "", "",
-               "answers are shown once the survey closes"]  # fmt: skip
+        yield ["answers", title, "", "", "", "", "", results.not_released_note]
         return
     yield from _measures(title, results.measures)
     for question in results.questions:
@@ -60,5 +59,4 @@ def cohort_rows(context: dict):
         if result.released:
             yield from _measures(result.survey.title, result.measures)
         else:
-            yield ["answers", result.survey.title, "", "", "", "", "",
-                   "answers are shown once the survey closes"]  # fmt: skip
+            yield ["answers", result.survey.title, "", "", "", "", "", result.not_released_note]

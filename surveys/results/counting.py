@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mentorship.models import BusinessUnit
 from surveys import privacy
-from surveys.models import Answer, Invitation, Question, Survey, privacy_threshold
+from surveys.models import Answer, Ballot, Invitation, Question, Survey, privacy_threshold
 from surveys.results.figures import (
     EVERYONE,
     ROLE_LABELS,
@@ -83,6 +83,23 @@ def _invitation_cells(survey_ids) -> dict[int, dict]:
             row["completed"],
         )
     return cells
+
+
+def _waiting_ballots(survey_ids) -> dict[int, int]:
+    """survey id → ballots waiting to be mixed, for closed surveys not sealed yet.
+
+    Once sealed, a survey's results are final: a ballot left then is one no key opened
+    (sealing logs it), and it does not hold the results back.
+    """
+    if not survey_ids:
+        return {}
+    rows = (
+        Ballot.objects.filter(survey_id__in=survey_ids)
+        .values("survey_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["survey_id"]: row["n"] for row in rows}
 
 
 def _text_samples(question_ids: list[int]) -> dict[int, list[str]]:
@@ -161,7 +178,12 @@ def results_for(
     threshold = privacy_threshold()
     surveys = [s for s in surveys if not s.is_template]
     ids = [s.pk for s in surveys]
-    released = {s.pk for s in surveys if s.has_closed(now)}
+    closed = [s for s in surveys if s.has_closed(now)]
+    # Anonymous answers still waiting as ballots are not in the counts yet: a closed
+    # survey's results are shown once its last ones are mixed (at sealing), so that the
+    # figures never change once shown (the change would be those last few people).
+    waiting = _waiting_ballots([s.pk for s in closed if s.is_anonymous and s.sealed_at is None])
+    released = {s.pk for s in closed if not waiting.get(s.pk)}
     questions = Question.objects.filter(survey_id__in=ids)
     if measures_only:
         questions = questions.exclude(measures="")
@@ -198,6 +220,7 @@ def results_for(
             participation=participation,
             questions=[],
             groups=groups,
+            waiting=waiting.get(survey.pk, 0),
         )
     texts: dict[int, list[str]] = {}
     if with_texts:

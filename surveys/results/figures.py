@@ -11,6 +11,11 @@ from surveys import charts, privacy
 from surveys.models import Question, Survey
 
 NOT_ENOUGH = "not enough responses to show"
+NOT_RELEASED_NOTE = "answers are shown once the survey closes"
+WAITING_NOTE = (
+    "the survey has closed; its last answers are being added, in one batch to keep them "
+    "anonymous, and are shown within the hour"
+)
 UNIT_NOT_RECORDED = "Business unit not recorded"
 ROLE_LABELS = {Role.APM: "APMs", Role.MENTOR: "Mentors"}
 MEASURES = (Question.Measure.RECOMMEND, Question.Measure.NPS, Question.Measure.PROMOTION_CREDIT)
@@ -228,6 +233,7 @@ class SurveyResults:
     participation: list[Participation]
     questions: list[QuestionResult]
     groups: list[Group]
+    waiting: int = 0  # anonymous answers not mixed into responses yet (ballots)
 
     @property
     def invited(self) -> int:
@@ -236,6 +242,17 @@ class SurveyResults:
     @property
     def completed(self) -> int:
         return self.participation[0].completed if self.participation else 0
+
+    @property
+    def closed_and_waiting(self) -> bool:
+        """Closed, but its last anonymous answers are still being added (not released)."""
+        return not self.released and self.survey.has_closed()
+
+    @property
+    def not_released_note(self) -> str:
+        if self.closed_and_waiting:
+            return WAITING_NOTE
+        return NOT_RELEASED_NOTE
 
     @cached_property
     def participation_chart(self):

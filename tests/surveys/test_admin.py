@@ -10,7 +10,7 @@ from django.utils import timezone
 from mentorship.models import AuditLog
 from surveys import services
 from surveys.models import Invitation, Survey
-from tests.surveys.conftest import answers_for, close
+from tests.surveys.conftest import answers_for, close, mix
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:surveys_survey_changelist")
@@ -54,6 +54,23 @@ def test_the_committee_starts_a_survey_from_a_template_and_sends_it(
     )
     assert response.status_code == 302
     assert Invitation.objects.filter(survey=survey).count() == 1  # the APM only
+
+
+def test_the_survey_page_says_how_many_anonymous_answers_wait_for_their_batch(
+    client, committee, make_pair, open_survey
+):
+    make_pair()
+    survey = open_survey()
+    invitation = Invitation.objects.filter(survey=survey).first()
+    services.response_submit(invitation=invitation, answers=answers_for(survey))
+    client.force_login(committee)
+    page = client.get(change_url(survey)).content.decode()
+    assert "1 answer is waiting to be added, in a batch, to keep them anonymous." in page
+    listed = client.get(CHANGELIST).content.decode()
+    assert "1 of 2" in listed  # answered counts come from invitations
+    mix(survey)
+    page = client.get(change_url(survey)).content.decode()
+    assert "None: every answer received is stored as a response." in page
 
 
 def test_questions_cannot_change_once_a_survey_is_sent(client, committee, open_survey):
