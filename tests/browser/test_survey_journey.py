@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from matching.models import Match
 from mentorship.models import Role
 from surveys import services
-from surveys.models import Invitation, Question, Response, Survey
+from surveys.models import Ballot, Invitation, Question, Response, Survey
 from tests.factories import PASSWORD, EnrollmentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,8 +90,10 @@ def test_apm_sees_the_invitation_at_home_saves_a_draft_and_submits(
     expect(page.get_by_role("status").first).to_contain_text("Draft saved")
     expect(page.get_by_label("4 · Agree")).to_be_checked()
     axe_check(page)
-    assert Invitation.objects.get(survey=survey, user=apm).draft
+    draft = Invitation.objects.get(survey=survey, user=apm).draft
+    assert isinstance(draft, str)  # anonymous: kept encrypted
     assert not Response.objects.exists()
+    assert not Ballot.objects.exists()
 
     page.get_by_role("button", name="Submit answers").click()  # the yes/no is still missing
     expect(page.get_by_role("alert")).to_contain_text("Please fix the highlighted answers")
@@ -112,6 +114,10 @@ def test_apm_sees_the_invitation_at_home_saves_a_draft_and_submits(
     invitation = Invitation.objects.get(survey=survey, user=apm)
     assert invitation.completed_on
     assert invitation.draft is None
+    # Anonymous: a sealed ballot until there are enough for a batch, or the survey closes.
+    assert Ballot.objects.filter(survey=survey).count() == 1
+    assert not Response.objects.exists()
+    assert services.ballots_mix(survey_id=survey.pk, final=True) == 1
     response = Response.objects.get(survey=survey)
     assert response.user is None
     assert response.answers.count() == 5

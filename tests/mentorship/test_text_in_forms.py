@@ -126,6 +126,7 @@ def test_a_survey_text_answer_refuses_control_characters_and_keeps_line_breaks(
 
     assert errors(refused)[f"q_{text.pk}"] == [refusal("\x07")]
     assert answered.status_code == 302
+    surveys.ballots_mix(survey_id=survey.pk, final=True)  # anonymous: batched, mixed now
     assert Answer.objects.get().text == "More meetings.\nShorter ones."
 
 
