@@ -29,6 +29,9 @@ if not SECRET_KEY:
             "Set SECRET_KEY (a long random string) or run with DEBUG=1 for local development."
         )
     SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"  # noqa: S105
+# Old keys, still accepted when reading (sessions, reset links, the anonymous survey
+# ballots and drafts sealed under them) while SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
