@@ -14,7 +14,7 @@ def test_the_banner_counts_each_apm_once_whatever_their_matches(
     client, committee, cohort, make_apm, make_mentor
 ):
     mentor = make_mentor(capacity=3)
-    active, graduated, ended, waiting = (make_apm() for _ in range(4))
+    active, graduated, ended, _unmatched = (make_apm() for _ in range(4))
     make_apm(status=Enrollment.Status.WITHDRAWN)  # withdrew: not counted
     Match.objects.create(cohort=cohort, apm=active, mentor=mentor, status=Match.Status.ACTIVE)
     Match.objects.create(cohort=cohort, apm=graduated, mentor=mentor, status="graduated")
