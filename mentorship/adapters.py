@@ -1,12 +1,16 @@
 import uuid
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.signals import email_added, email_removed
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
+from django.dispatch import receiver
+from django.urls import reverse
 
 from mentorship.models import Notification, User
-from mentorship.outbox.queue import notification_queue_rendered
+from mentorship.outbox.queue import absolute_url, notification_queue_rendered
+from mentorship.selectors import account_notice_addresses
 
 SIGNUP_DOMAIN_NOT_ALLOWED = (
     "Sign-up is open to work email addresses only (%(domains)s). "
@@ -65,4 +69,49 @@ class AccountAdapter(DefaultAccountAdapter):
             body_html=html[0] if html else "",
             object_key=template_prefix,
             period=uuid.uuid4().hex,
+        )
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        """Tell every verified address of the account about a change, not only one.
+
+        allauth writes to the primary address (for a new primary, to the old one only).
+        Whoever made the change may have just made their own address the primary, so
+        each verified address hears of it, and so does the old primary. The notice says
+        what to do if the change was not the owner's (templates/account/email/).
+        """
+        self.send_notification_to(
+            account_notice_addresses(user=user, also=email or ""), template_prefix, user, context
+        )
+
+    def send_notification_to(self, addresses, template_prefix, user, context=None):
+        """One notice to each of ``addresses``, queued in the outbox like allauth's."""
+        context = {
+            "reset_password_url": absolute_url(reverse("account_reset_password")),
+            "email_url": absolute_url(reverse("account_email")),
+            "committee_email": settings.COMMITTEE_EMAIL,
+            **(context or {}),
+        }
+        for address in addresses:
+            super().send_notification_mail(template_prefix, user, context, email=address)
+
+
+@receiver(email_added, dispatch_uid="mentorship_notify_email_added")
+def notify_email_added(sender, request, user, email_address, **kwargs):
+    """allauth sends no notice when an address is added: the new address gets a
+    confirmation link, and the owner's addresses hear nothing. Ours do."""
+    get_adapter(request).send_notification_mail(
+        "account/email/email_added", user, {"added_email": email_address.email}
+    )
+
+
+@receiver(email_removed, dispatch_uid="mentorship_notify_removed_address")
+def notify_removed_address(sender, request, user, email_address, **kwargs):
+    """A verified address taken off the account is told too: it is gone from the
+    account by the time allauth sends its notice to the addresses that remain."""
+    if email_address.verified:
+        get_adapter(request).send_notification_to(
+            [email_address.email],
+            "account/email/email_deleted",
+            user,
+            {"deleted_email": email_address.email},
         )

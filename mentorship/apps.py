@@ -15,6 +15,13 @@ def register_tasks(app_config: AppConfig) -> None:
     import_module(f"{app_config.name}.tasks")
 
 
+def connect_account_notices() -> None:
+    """Load the account adapter, whose receivers add to allauth's notices (an address
+    added, a verified one removed). It needs the models, so it cannot be imported at the
+    top of this module; allauth itself loads it only when it first needs it."""
+    import_module("mentorship.adapters")
+
+
 def create_cache_tables(sender, using, **kwargs) -> None:
     """Create the database cache's table (the fallback while Redis is down) on migrate.
 
@@ -30,6 +37,7 @@ class MentorshipConfig(AppConfig):
 
     def ready(self):
         register_tasks(self)
+        connect_account_notices()
         user_logged_in.connect(sessions.session_clocks_start, dispatch_uid="session_clocks")
         refuse_control_characters_in_forms()
         # New models arrive with later migrations; keep the committee's permissions

@@ -1,4 +1,6 @@
-from mentorship.models import Cohort, Enrollment
+from allauth.account.models import EmailAddress
+
+from mentorship.models import Cohort, Enrollment, User
 from mentorship.roles import COMMITTEE_GROUP
 
 COMMITTEE = "committee"
@@ -26,6 +28,41 @@ def user_roles(user) -> frozenset[str]:
 
 def is_committee(user) -> bool:
     return COMMITTEE in user_roles(user)
+
+
+def account_notice_addresses(*, user: User, also: str = "") -> list[str]:
+    """Where a notice about a change to this account goes: every verified address.
+
+    ``also`` is one more address that must hear of it even if it is not (or no longer)
+    verified: the primary address a change moved away from.
+    """
+    addresses = list(
+        EmailAddress.objects.filter(user=user, verified=True)
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    if also and also.lower() not in {address.lower() for address in addresses}:
+        addresses.append(also)
+    return addresses
+
+
+def password_reset_allowed(*, user: User, email: str) -> bool:
+    """Whether a password reset link for ``user`` may be mailed to ``email``.
+
+    Only to an address the person proved is theirs (a verified one): anyone who once
+    got into the account can attach an address, and a reset link sent there would hand
+    the account to them. One exception: an account with no verified address at all
+    answers at its own address (``user.email``), the one it was created with. People
+    imported from a roster or named as someone's manager have no password yet and set
+    their first one this way; with verification mandatory such an account has never
+    been signed in to, so nobody else can have put an address on it.
+    """
+    verified = list(
+        EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    )
+    if verified:
+        return email.lower() in {address.lower() for address in verified}
+    return (user.email or "").lower() == email.lower()
 
 
 def open_cohort():

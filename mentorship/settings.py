@@ -8,6 +8,7 @@ are set.
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -242,6 +243,18 @@ ALLOWED_SIGNUP_DOMAINS = [
     if domain.strip()
 ]
 
+# --- Re-entering the password (issue 12) ------------------------------------------
+# Someone at an unlocked laptop must not be able to add their own address to the
+# account (and then reset its password through it). Adding, removing or making an
+# address primary, setting a first password and the two-factor pages ask for the
+# password again unless it was entered on such a page in the last five minutes; signing
+# in does not count. Changing the password asks for the current one in its own form.
+# Someone with two-factor on may answer with a code from their app instead. An emailed
+# code is not offered: an unlocked laptop often has the mailbox open too.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PROGRAM_NAME
 
@@ -350,9 +363,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # (with jitter, at most an hour), up to the outbox's attempt limit.
 OUTBOX_FIRST_RETRY_SECONDS = env.int("OUTBOX_FIRST_RETRY_SECONDS", default=60)
 # allauth's emails go through the outbox too (mentorship.adapters); with this on, so do
-# its security notices: password changed or set, an address added or removed,
-# two-factor sign-in turned on or off.
+# its security notices: password changed, set or reset, an address added or removed, a
+# new primary address, two-factor sign-in turned on or off. Each goes to every verified
+# address of the account, and says to write here if the change was not theirs.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+COMMITTEE_EMAIL = env("COMMITTEE_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
 
 # --- Background work (Celery) -----------------------------------------------------
 # With REDIS_URL set, Redis is the broker. Without it the worker and the web process
