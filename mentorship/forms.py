@@ -1,3 +1,6 @@
+from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
@@ -13,11 +16,37 @@ from mentorship.models import (
     Team,
     time_zone_names,
 )
+from mentorship.selectors import password_reset_allowed
 from toolkit.models import Category
 
 OWN_MANAGER = "You can't be your own manager. Leave this blank if you don't have one."
 TEAM_NOT_IN_UNIT = "%(team)s is not part of %(unit)s. Pick a team in your business unit."
 MANAGER_EMAIL_HELP = "We use this only to make sure you are never matched with your own manager."
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """allauth's "forgot password" form, mailing links only to proven addresses.
+
+    allauth sends a reset link to any address on an account, confirmed or not, so
+    whoever once added their own address to someone's account could take it over.
+    An address that is on an account but not verified now gets nothing at all, and the
+    page says what it says for any other address (ACCOUNT_FORMS in settings).
+    """
+
+    def clean_email(self):
+        email = super().clean_email()
+        found = self.users
+        self.users = [user for user in found if password_reset_allowed(user=user, email=email)]
+        # Not the "no account here" email that an unknown address gets: there is one.
+        self.withheld = bool(found) and not self.users
+        if self.withheld and not allauth_settings.PREVENT_ENUMERATION:
+            raise get_adapter().validation_error("unknown_email")
+        return email
+
+    def save(self, request, **kwargs):
+        if self.withheld:
+            return self.cleaned_data["email"]
+        return super().save(request, **kwargs)
 
 
 def split_list(text: str) -> list[str]:

@@ -254,6 +254,10 @@ ALLOWED_SIGNUP_DOMAINS = [
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+# Reset links go only to verified addresses, and a key stops working when any of the
+# account's addresses is added, removed, confirmed or unconfirmed (issue 12).
+ACCOUNT_FORMS = {"reset_password": "mentorship.forms.ResetPasswordForm"}
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "mentorship.adapters.ResetKeyGenerator"  # noqa: S105 - a class path
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PROGRAM_NAME
