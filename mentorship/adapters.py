@@ -88,6 +88,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_to(self, addresses, template_prefix, user, context=None):
         """One notice to each of ``addresses``, queued in the outbox like allauth's."""
         context = {
+            "user": user,  # whose notice it is, for the outbox row (send_mail)
             "reset_password_url": absolute_url(reverse("account_reset_password")),
             "email_url": absolute_url(reverse("account_email")),
             "committee_email": settings.COMMITTEE_EMAIL,

@@ -230,6 +230,8 @@ def test_changing_the_password_tells_every_verified_address(
     owner.refresh_from_db()
     assert owner.check_password(NEW_PASSWORD)
     assert notices("account/email/password_changed") == VERIFIED
+    rows = Notification.objects.filter(object_key="account/email/password_changed")
+    assert {row.user for row in rows} == {owner}  # the other address is not User.email
     # Sent by the outbox's worker after commit, one email to each address.
     assert sorted(m.to[0] for m in mail.outbox) == sorted(VERIFIED)
     assert all(
