@@ -2,11 +2,13 @@
 
 Access (staff, superuser, groups, permissions) decides what a person can do in the
 admin, so every change to it made by a person goes through a service here that checks
-who is asking and writes an audit row with the old and new values.
+who is asking and writes an audit row with the old and new values. So does every change
+an administrator makes to someone's sign-in: their addresses and their password.
 """
 
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +28,15 @@ COMMITTEE_SUPERUSERS_ONLY = (
 USER_ACCESS_SUPERUSERS_ONLY = (
     "Only an administrator (a superuser) can change someone's staff, superuser, group or "
     "permission settings. Ask an administrator to do it."
+)
+SIGN_IN_SUPERUSERS_ONLY = (
+    "Only an administrator (a superuser) can change someone's email addresses or "
+    "password. Ask an administrator to do it; your own are on your account pages."
+)
+EMAIL_TAKEN = "%(email)s is already the address of another account."
+PRIMARY_NEEDS_VERIFIED = (
+    "%(email)s is not verified, and this person has a verified address: mark it as "
+    "verified first, then make it primary."
 )
 
 
@@ -147,6 +158,206 @@ def user_access_change(
         )
     user.is_staff, user.is_superuser = locked.is_staff, locked.is_superuser
     return user
+
+
+# --- Sign-in details set by an administrator (issue 12) ---------------------------------
+# Whoever can give an account an address, mark one verified or set its password can sign
+# in as that person: a superuser can, nobody else, whatever permissions they hold. People
+# change their own on their account pages, which ask for the password and tell them.
+
+
+def _sign_in_change_check(acting_user: User) -> None:
+    if not acting_user.is_superuser:
+        raise ValidationError(SIGN_IN_SUPERUSERS_ONLY, code="superusers_only")
+
+
+def _email_free_check(*, email: str, user: User) -> None:
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError(EMAIL_TAKEN, code="email_taken", params={"email": email})
+
+
+@transaction.atomic
+def user_email_change(*, user: User, email: str, acting_user: User) -> User:
+    """Change the address a person signs in with. Superusers only; one audit row.
+
+    Their address rows stay as they are: the new address is not verified by this, so
+    password reset links do not go to it until its owner confirms it.
+    """
+    _sign_in_change_check(acting_user)
+    email = User.objects.normalize_email(email).lower()
+    _email_free_check(email=email, user=user)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = locked.email
+    if email != before:
+        locked.email = email
+        locked.save(update_fields=["email"])
+        audit_record(
+            actor=acting_user,
+            action="user.email_changed",
+            target=locked,
+            summary=f"Changed the email address of {locked}",
+            **{"from": before, "to": email},
+        )
+    user.email = email
+    return user
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str | None, acting_user: User) -> User:
+    """Set a person's password, or with ``None`` turn password sign-in off for them.
+
+    Superusers only. The audit row says that it changed, never what to. Other sessions
+    of that person end, as with any password change (Django's session hash).
+    """
+    _sign_in_change_check(acting_user)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    had_password = locked.has_usable_password()
+    if password is None:
+        locked.set_unusable_password()
+    else:
+        locked.set_password(password)
+    locked.save(update_fields=["password"])
+    audit_record(
+        actor=acting_user,
+        action="user.password_set",
+        target=locked,
+        summary=f"{'Turned off' if password is None else 'Set'} the password of {locked}",
+        **{"from": {"usable": had_password}, "to": {"usable": password is not None}},
+    )
+    user.password = locked.password
+    return user
+
+
+def _address_state(address: EmailAddress | None) -> dict | None:
+    if address is None:
+        return None
+    return {
+        "user": address.user_id,
+        "email": address.email,
+        "verified": address.verified,
+        "primary": address.primary,
+    }
+
+
+def _address_audit(*, acting_user: User, address: EmailAddress, before: dict | None, action: str,
+                   summary: str) -> None:  # fmt: skip
+    after = _address_state(address)
+    if after != before:
+        audit_record(
+            actor=acting_user,
+            action=action,
+            target=address.user,
+            summary=summary,
+            address_id=address.pk,
+            **{"from": before, "to": after},
+        )
+
+
+def _address_locked(address: EmailAddress) -> EmailAddress:
+    return EmailAddress.objects.select_for_update().select_related("user").get(pk=address.pk)
+
+
+@transaction.atomic
+def email_address_save(*, address: EmailAddress, acting_user: User) -> EmailAddress:
+    """Store an address row as an administrator typed it (a new one if it has no pk).
+
+    Superusers only; one audit row with the old and new values. Whether it is verified
+    or primary is left as stored (a new one is neither): those change through
+    ``email_address_verify`` and ``email_address_make_primary``. A primary address
+    retyped here is the one its owner signs in with from now on.
+    """
+    _sign_in_change_check(acting_user)
+    stored = _address_locked(address) if address.pk else None
+    before = _address_state(stored)
+    address.verified = stored.verified if stored else False
+    address.primary = stored.primary if stored else False
+    user = User.objects.select_for_update().get(pk=address.user_id)
+    if address.primary:
+        _email_free_check(email=address.email, user=user)
+    address.save()
+    if address.primary and user.email != address.email:
+        user.email = address.email
+        user.save(update_fields=["email"])
+    _address_audit(
+        acting_user=acting_user,
+        address=address,
+        before=before,
+        action="email_address.added" if stored is None else "email_address.changed",
+        summary=f"{'Added' if stored is None else 'Changed'} {address.email} of {user}",
+    )
+    return address
+
+
+@transaction.atomic
+def email_address_verify(*, address: EmailAddress, acting_user: User) -> EmailAddress:
+    """Mark an address verified without its owner confirming it. Superusers only.
+
+    From then on password reset links go to it. One audit row, none if it already was.
+    """
+    _sign_in_change_check(acting_user)
+    stored = _address_locked(address)
+    before = _address_state(stored)
+    if not stored.verified:
+        stored.verified = True
+        stored.save(update_fields=["verified"])
+    _address_audit(
+        acting_user=acting_user,
+        address=stored,
+        before=before,
+        action="email_address.verified",
+        summary=f"Marked {stored.email} of {stored.user} as verified",
+    )
+    return stored
+
+
+@transaction.atomic
+def email_address_make_primary(*, address: EmailAddress, acting_user: User) -> EmailAddress:
+    """Make an address the one its owner signs in with. Superusers only; one audit row.
+
+    As on the person's own page, an address that is not verified cannot take over from
+    one that is.
+    """
+    _sign_in_change_check(acting_user)
+    stored = _address_locked(address)
+    before = _address_state(stored)
+    if stored.primary:
+        return stored
+    others_verified = EmailAddress.objects.filter(user_id=stored.user_id, verified=True)
+    if not stored.verified and others_verified.exists():
+        raise ValidationError(
+            PRIMARY_NEEDS_VERIFIED, code="not_verified", params={"email": stored.email}
+        )
+    _email_free_check(email=stored.email, user=stored.user)
+    stored.set_as_primary()  # allauth's: the old primary steps down, User.email follows
+    _address_audit(
+        acting_user=acting_user,
+        address=stored,
+        before=before,
+        action="email_address.made_primary",
+        summary=f"Made {stored.email} the primary address of {stored.user}",
+    )
+    return stored
+
+
+@transaction.atomic
+def email_address_remove(*, address: EmailAddress, acting_user: User) -> None:
+    """Take an address off an account. Superusers only; one audit row.
+
+    If the person signed in with it, they sign in with another of their addresses
+    (a verified one first), as when they remove it themselves.
+    """
+    _sign_in_change_check(acting_user)
+    stored = _address_locked(address)
+    before, user, address_id = _address_state(stored), stored.user, stored.pk
+    stored.remove()
+    audit_record(
+        actor=acting_user,
+        action="email_address.removed",
+        target=user,
+        summary=f"Removed {before['email']} from {user}",
+        address_id=address_id,
+        **{"from": before, "to": None},
+    )
 
 
 def user_get_or_create_by_email(*, email: str, full_name: str = "") -> User:

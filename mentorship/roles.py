@@ -9,13 +9,20 @@ from django.apps import apps as global_apps
 
 COMMITTEE_GROUP = "Committee"
 
-# The committee runs the program: every model of our apps, plus email addresses so
-# it can help someone whose confirmation mail went astray.
+# The committee runs the program: every model of our apps, plus a look at people's
+# email addresses so it can see why someone's confirmation has not arrived.
 COMMITTEE_APP_LABELS = ("mentorship", "matching", "toolkit", "surveys")
 COMMITTEE_EXTRA_PERMISSIONS = (
     ("account", "view_emailaddress"),
-    ("account", "change_emailaddress"),
     ("auth", "view_group"),
+)
+# Whoever can put an address on someone's account, or mark one verified or primary, can
+# reset that account's password through it and sign in as them (issue 12). The group
+# never holds these; the admin refuses those changes to anyone but a superuser anyway.
+COMMITTEE_FORBIDDEN_PERMISSIONS = (
+    ("account", "add_emailaddress"),
+    ("account", "change_emailaddress"),
+    ("account", "delete_emailaddress"),
 )
 # People are deactivated, never deleted: their history belongs to the program.
 # Reading one person's attributed survey answers is a separate, audited permission
@@ -29,7 +36,8 @@ def committee_group_sync_permissions(apps=global_apps):
     Takes an ``apps`` registry so that migrations can call it with historical models.
     Permissions of a model that is gone from our apps (a content type left behind by a
     model that moved or was deleted) are taken from the group: they grant nothing, and
-    they would show up in the group's permission list as if they did.
+    they would show up in the group's permission list as if they did. So are the
+    forbidden ones, should someone have given them to the group.
     """
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
@@ -44,6 +52,10 @@ def committee_group_sync_permissions(apps=global_apps):
             permissions.append(permission)
     for app_label, codename in COMMITTEE_EXTRA_PERMISSIONS:
         permissions.extend(
+            permission_model.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+    for app_label, codename in COMMITTEE_FORBIDDEN_PERMISSIONS:
+        stale.extend(
             permission_model.objects.filter(content_type__app_label=app_label, codename=codename)
         )
     group.permissions.add(*permissions)
