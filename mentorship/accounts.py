@@ -172,7 +172,14 @@ def _sign_in_change_check(acting_user: User) -> None:
 
 
 def _email_free_check(*, email: str, user: User) -> None:
-    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+    """An address is one person's: another account's own or verified one is taken."""
+    taken = (
+        User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True)
+        .exclude(user=user)
+        .exists()
+    )
+    if taken:
         raise ValidationError(EMAIL_TAKEN, code="email_taken", params={"email": email})
 
 
@@ -180,8 +187,9 @@ def _email_free_check(*, email: str, user: User) -> None:
 def user_email_change(*, user: User, email: str, acting_user: User) -> User:
     """Change the address a person signs in with. Superusers only; one audit row.
 
-    Their address rows stay as they are: the new address is not verified by this, so
-    password reset links do not go to it until its owner confirms it.
+    Their address rows stay as they are: this does not verify the new address, so while
+    they have a verified one, reset links go to the new address only once its owner
+    confirms it.
     """
     _sign_in_change_check(acting_user)
     email = User.objects.normalize_email(email).lower()
@@ -239,8 +247,9 @@ def _address_state(address: EmailAddress | None) -> dict | None:
     }
 
 
-def _address_audit(*, acting_user: User, address: EmailAddress, before: dict | None, action: str,
-                   summary: str) -> None:  # fmt: skip
+def _address_audit(
+    *, acting_user: User, address: EmailAddress, before: dict | None, action: str, summary: str
+) -> None:
     after = _address_state(address)
     if after != before:
         audit_record(
@@ -272,7 +281,7 @@ def email_address_save(*, address: EmailAddress, acting_user: User) -> EmailAddr
     address.verified = stored.verified if stored else False
     address.primary = stored.primary if stored else False
     user = User.objects.select_for_update().get(pk=address.user_id)
-    if address.primary:
+    if address.verified or address.primary:
         _email_free_check(email=address.email, user=user)
     address.save()
     if address.primary and user.email != address.email:
@@ -298,6 +307,7 @@ def email_address_verify(*, address: EmailAddress, acting_user: User) -> EmailAd
     stored = _address_locked(address)
     before = _address_state(stored)
     if not stored.verified:
+        _email_free_check(email=stored.email, user=stored.user)
         stored.verified = True
         stored.save(update_fields=["verified"])
     _address_audit(

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from mentorship import accounts
-from mentorship.accounts import SIGN_IN_SUPERUSERS_ONLY, committee_member_add
+from mentorship.accounts import EMAIL_TAKEN, SIGN_IN_SUPERUSERS_ONLY, committee_member_add
 from mentorship.models import AuditLog, Notification, User
 from mentorship.roles import COMMITTEE_GROUP, committee_group_sync_permissions
 from tests.factories import PASSWORD, UserFactory
@@ -410,3 +410,17 @@ def test_an_unverified_address_cannot_take_over_from_a_verified_one(admin_client
     other.refresh_from_db()
     assert other.primary is False
     assert not AuditLog.objects.filter(action="email_address.made_primary").exists()
+
+
+def test_an_address_another_account_owns_cannot_be_verified_here(admin_client, outsider):
+    other = UserFactory(email="taken@adhoc.example")
+    copy = EmailAddress.objects.create(user=outsider, email="taken@adhoc.example")
+
+    response = run(admin_client, "make_verified", copy)
+
+    expected = EMAIL_TAKEN % {"email": "taken@adhoc.example"}
+    assert [str(m) for m in response.context["messages"]] == [f"{copy}: {expected}"]
+    copy.refresh_from_db()
+    assert copy.verified is False
+    assert EmailAddress.objects.get(user=other).verified is True
+    assert not AuditLog.objects.filter(action="email_address.verified").exists()
