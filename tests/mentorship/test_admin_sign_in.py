@@ -71,6 +71,10 @@ def address_url(action, *args):
     return reverse(f"admin:account_emailaddress_{action}", args=args)
 
 
+def set_password(client, password_url):
+    return client.post(password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+
 def user_url(user, page="change"):
     return reverse(f"admin:mentorship_user_{page}", args=[user.pk])
 
@@ -161,12 +165,7 @@ def test_the_committee_cannot_change_someones_sign_in_email_or_password(
     password_url = reverse("admin:auth_user_password_change", args=[target.pk])
 
     assert insider_client.get(password_url).status_code == 403
-    assert (
-        insider_client.post(
-            password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-        ).status_code
-        == 403
-    )
+    assert set_password(insider_client, password_url).status_code == 403
     response = insider_client.post(
         user_url(target),
         {"email": INSIDER_EMAIL, "full_name": target.full_name, "is_active": "on"},
@@ -184,12 +183,7 @@ def test_the_committee_cannot_set_its_own_password_in_the_admin_either(insider_c
     # An unlocked laptop: the admin would take a new password without the current one.
     password_url = reverse("admin:auth_user_password_change", args=[insider.pk])
 
-    assert (
-        insider_client.post(
-            password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-        ).status_code
-        == 403
-    )
+    assert set_password(insider_client, password_url).status_code == 403
     insider.refresh_from_db()
     assert insider.check_password(PASSWORD)
 
