@@ -1,4 +1,6 @@
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 
 from mentorship.models import Cohort, Enrollment, User
 from mentorship.roles import COMMITTEE_GROUP
@@ -63,6 +65,20 @@ def password_reset_allowed(*, user: User, email: str) -> bool:
     if verified:
         return email.lower() in {address.lower() for address in verified}
     return (user.email or "").lower() == email.lower()
+
+def opens_committee_pages(user) -> bool:
+    """Whether a person can open the admin or the committee's pages, which show everyone's
+    answers: staff (the committee members among them) and superusers.
+
+    The committee role (``user_roles``) is superusers and staff in the group, so this
+    covers it; staff outside the group count too, since they reach the admin.
+    """
+    return user.is_authenticated and (user.is_staff or user.is_superuser)
+
+
+def has_totp(user) -> bool:
+    """Whether a person has an authenticator app: allauth then asks for its code at sign-in."""
+    return is_mfa_enabled(user, types=[Authenticator.Type.TOTP])
 
 
 def open_cohort():

@@ -78,6 +78,13 @@ MIDDLEWARE = [
 ]
 # Issue 11, part 4: a 503 "try again in a minute" page for a Redis call that fails.
 MIDDLEWARE += ["mentorship.common.unavailable.BackgroundUnavailableMiddleware"]
+# Issue 12: staff without two-factor sign-in are sent to set it up before the admin or a
+# committee page opens. It needs request.user and messages, and comes after the session
+# limits so that an ended session signs in again first.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("mentorship.sessions.SessionLimitsMiddleware") + 1,
+    "mentorship.twofactor.TwoFactorRequiredMiddleware",
+)
 
 # --- Input hardening (issue 11): query parameters lose control characters ----------
 # Before any view, the admin's and allauth's included, reads a search or a filter.
@@ -259,8 +266,16 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_FORMS = {"reset_password": "mentorship.forms.ResetPasswordForm"}
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "mentorship.adapters.ResetKeyGenerator"  # noqa: S105 - a class path
 
+# Recovery codes are the self-service way back in after losing the phone: allauth makes a
+# set when TOTP is turned on and shows them right away. `manage.py mfa_reset` is the
+# break-glass for someone who lost both.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PROGRAM_NAME
+# Issue 12: the admin and the committee's pages show everyone's intake and survey
+# answers, so a staff account (superusers included) without an authenticator app is sent
+# to set one up before any of them opens (mentorship/twofactor.py). On in DEBUG too, so
+# the demo works the way production does; turn it off only to debug the sign-in itself.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 
 SESSION_COOKIE_AGE = int(timedelta(hours=env.float("SESSION_HOURS", default=12)).total_seconds())
 # Signed out after this long without a request (mentorship/sessions.py), and after

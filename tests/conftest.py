@@ -13,6 +13,8 @@ from tests.factories import (
     EnrollmentFactory,
     TeamFactory,
     UserFactory,
+    committee_member,
+    totp_activate,
 )
 
 
@@ -33,7 +35,26 @@ def mentor(cohort):
 
 @pytest.fixture
 def committee(db):
-    return committee_member_add(user=UserFactory(full_name="Casey Committee"))
+    """A committee member with an authenticator app, as the admin requires."""
+    return committee_member(full_name="Casey Committee")
+
+
+@pytest.fixture
+def committee_without_totp(db):
+    """A committee member who has not set up two-factor sign-in yet."""
+    return committee_member_add(user=UserFactory(full_name="Nico Nofactor"))
+
+
+@pytest.fixture
+def superuser_without_totp(db):
+    return UserFactory(is_staff=True, is_superuser=True, totp=False, full_name="Sam Super")
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (and so admin_client's), with an authenticator app."""
+    totp_activate(admin_user)
+    return admin_user
 
 
 @pytest.fixture

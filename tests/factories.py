@@ -1,12 +1,36 @@
+import time
 from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.utils import decrypt
 from django.utils import timezone
 
+from mentorship.accounts import committee_member_add
 from mentorship.models import BusinessUnit, Cohort, Enrollment, Profile, Role, Team, User
 
 PASSWORD = "a-strong-test-passphrase-42"
+# Every test authenticator app shares this secret, so a test can work out its codes.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_activate(user: User, secret: str = TOTP_SECRET) -> Authenticator:
+    """Give someone an authenticator app, the way allauth's set-up page does."""
+    return TOTP.activate(user, secret).instance
+
+
+def totp_secret_of(user: User) -> str:
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    return decrypt(authenticator.data["secret"])
+
+
+def totp_code(secret: str = TOTP_SECRET, *, at: float | None = None) -> str:
+    """The code an authenticator app with this secret shows now (or at ``at``)."""
+    moment = time.time() if at is None else at
+    return format_hotp_value(hotp_value(secret, int(moment) // mfa_settings.TOTP_PERIOD))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -23,6 +47,21 @@ class UserFactory(factory.django.DjangoModelFactory):
         # allauth requires a verified address to sign in when verification is mandatory.
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        """Staff and superusers get an authenticator app, as they must to open the admin;
+        ``totp=False`` leaves it out (``totp=True`` adds one for anyone)."""
+        wanted = extracted if extracted is not None else (self.is_staff or self.is_superuser)
+        if create and wanted:
+            totp_activate(self)
+
+
+def committee_member(**user_fields) -> User:
+    """A committee member as the real ones are: staff in the group, with an authenticator app."""
+    user = committee_member_add(user=UserFactory(**user_fields))
+    totp_activate(user)
+    return user
 
 
 class CohortFactory(factory.django.DjangoModelFactory):

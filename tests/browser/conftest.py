@@ -44,9 +44,11 @@ def browser():
 def page(browser, live_server, request):
     # Transactional tests flush the database afterwards, data migrations included;
     # put the starter vocabulary back so each journey sees a freshly migrated site.
+    from tests.browser.signin import codes_used
     from toolkit.content import starter_topics_install
 
     starter_topics_install()
+    codes_used.clear()
 
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}

@@ -18,6 +18,7 @@ from matching.models import MatchingRun
 from mentorship.models import Profile, Role
 from surveys import services as surveys
 from surveys.models import Ballot, Question, Survey
+from tests.browser.signin import enter_two_factor_code
 from tests.factories import PASSWORD, CohortFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,6 +56,7 @@ def sign_in(page, user):
     page.locator("#id_login").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    enter_two_factor_code(page, user.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")
 
 

@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from matching import meetings
 from matching import services as matching_services
 from matching.models import Match
-from mentorship.accounts import committee_member_add
 from mentorship.models import Cohort, Enrollment, GraduationGuide, Promotion, Role
-from tests.factories import PASSWORD, CohortFactory, UserFactory
+from tests.browser.signin import enter_two_factor_code
+from tests.factories import PASSWORD, CohortFactory, committee_member
 from toolkit.models import Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def journey_setting(cohort, make_apm, make_mentor):
     """An APM who met their mentor a month ago, and a next cohort taking intake."""
-    committee = committee_member_add(user=UserFactory(full_name="Casey Committee"))
+    committee = committee_member(full_name="Casey Committee")
     Cohort.objects.filter(pk=cohort.pk).update(status=Cohort.Status.ACTIVE)
     apm = make_apm(
         user__full_name="Avery Park",
@@ -48,6 +48,7 @@ def sign_in(page, user):
     page.locator("#id_login").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    enter_two_factor_code(page, user.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")
 
 

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from mentorship.accounts import committee_member_add
 from mentorship.models import Enrollment
-from tests.factories import PASSWORD, CohortFactory, UserFactory
+from tests.browser.signin import enter_two_factor_code
+from tests.factories import PASSWORD, CohortFactory, committee_member
 from tests.mentorship.test_roster import mentor, person, to_csv
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,9 +16,7 @@ SCREENSHOT = "/tmp/roster-errors.png"  # noqa: S108 (for a person to look at, no
 def test_committee_admin_fixes_a_roster_with_two_bad_rows_and_imports_it(
     page, axe_check, tmp_path
 ):
-    chair = committee_member_add(
-        user=UserFactory(email="chair@adhoc.example", full_name="Casey Chair")
-    )
+    chair = committee_member(email="chair@adhoc.example", full_name="Casey Chair")
     cohort = CohortFactory(name="Spring 2027")
     good = [
         person(manager_email="grace@adhoc.example"),
@@ -37,6 +35,7 @@ def test_committee_admin_fixes_a_roster_with_two_bad_rows_and_imports_it(
     page.get_by_label("Email").fill(chair.email)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    enter_two_factor_code(page, chair.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Run the program")
 
     page.get_by_role("link", name="Cohorts").click()

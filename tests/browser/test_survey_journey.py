@@ -12,6 +12,7 @@ from matching.models import Match
 from mentorship.models import Role
 from surveys import services
 from surveys.models import Ballot, Invitation, Question, Response, Survey
+from tests.browser.signin import enter_two_factor_code
 from tests.factories import PASSWORD, EnrollmentFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,6 +40,7 @@ def sign_in(page, user):
     page.locator("#id_login").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    enter_two_factor_code(page, user.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")
 
 

@@ -8,7 +8,7 @@ from matching.models import BannedPair, Match, MatchingRun, Proposal, RematchReq
 from mentorship import graduation
 from mentorship.accounts import committee_member_add
 from mentorship.models import AuditLog
-from tests.factories import UserFactory
+from tests.factories import UserFactory, totp_activate
 from toolkit.models import Topic
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +19,7 @@ def enrolled_member(make_apm, make_mentor):
     """A committee member who is also an APM in the cohort, with a mentor to pair with."""
     apm = make_apm()
     committee_member_add(user=apm.user)
+    totp_activate(apm.user)  # as the admin requires
     return apm, make_mentor()
 
 

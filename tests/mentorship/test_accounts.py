@@ -174,14 +174,19 @@ class TestAdminSignIn:
         assert client.get("/admin/login/").status_code == 403
         assert client.get("/admin/").status_code == 302  # admin sends non-staff to login
 
-    def test_committee_members_reach_the_admin_and_are_asked_to_turn_on_two_factor(
-        self, client, committee
-    ):
+    def test_committee_members_with_two_factor_reach_the_admin(self, client, committee):
         client.force_login(committee)
         response = client.get("/admin/")
         assert response.status_code == 200
-        assert "turn on two-factor sign-in" in response.content.decode()
+        assert "turn on two-factor sign-in" not in response.content.decode()
         assert client.get("/admin/mentorship/cohort/").status_code == 200
+
+    def test_committee_members_without_two_factor_are_sent_to_turn_it_on(
+        self, client, committee_without_totp
+    ):
+        client.force_login(committee_without_totp)
+        response = client.get("/admin/")
+        assert response["Location"] == "/accounts/2fa/totp/activate/?next=%2Fadmin%2F"
 
 
 def test_a_whole_office_behind_one_address_can_sign_in_within_a_minute(client):

@@ -87,3 +87,11 @@ def test_redis_url_makes_redis_the_broker_and_the_cache_with_the_database_behind
         "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/0 "
         "django.core.cache.backends.db.DatabaseCache"
     ) in result.stdout, result.stdout + result.stderr
+
+
+def test_staff_need_two_factor_by_default_in_production_and_in_debug_alike():
+    show = "from django.conf import settings; print(settings.MFA_REQUIRED_FOR_STAFF)"
+    for env in (PRODUCTION_ENV, {**PRODUCTION_ENV, "DEBUG": "1", "SECRET_KEY": ""}):
+        result = manage("shell", "-c", show, env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == "True"

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorship.models import Enrollment
-from tests.factories import CohortFactory, EnrollmentFactory
+from tests.factories import CohortFactory, EnrollmentFactory, totp_activate
 
 pytestmark = pytest.mark.django_db
 HOME = reverse("home")
@@ -33,8 +33,8 @@ def test_person_without_enrollment_is_invited_to_the_open_cohort(client, outside
     assert f"Intake for <strong>{cohort.name}</strong> is open" in page
 
 
-def test_committee_sees_the_admin_link_and_the_two_factor_nudge(client, committee):
-    client.force_login(committee)
+def test_committee_sees_the_admin_link_and_the_two_factor_nudge(client, committee_without_totp):
+    client.force_login(committee_without_totp)
     page = client.get(HOME).content.decode()
     assert reverse("admin:index") in page
     assert "turn on two-factor sign-in" in page
@@ -82,11 +82,9 @@ def test_the_500_page_renders_without_a_request_context(rf):
     assert "Something went wrong on our side" in response.content.decode()
 
 
-def test_the_two_factor_nudge_goes_away_once_totp_is_on(client, committee):
-    from allauth.mfa.models import Authenticator
-
-    Authenticator.objects.create(user=committee, type=Authenticator.Type.TOTP, data={})
-    client.force_login(committee)
+def test_the_two_factor_nudge_goes_away_once_totp_is_on(client, committee_without_totp):
+    totp_activate(committee_without_totp)
+    client.force_login(committee_without_totp)
     assert "turn on two-factor sign-in" not in client.get(HOME).content.decode()
 
 
