@@ -9,6 +9,7 @@ an administrator makes to someone's sign-in: their addresses and their password.
 from collections.abc import Iterable
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,6 +38,13 @@ EMAIL_TAKEN = "%(email)s is already the address of another account."
 PRIMARY_NEEDS_VERIFIED = (
     "%(email)s is not verified, and this person has a verified address: mark it as "
     "verified first, then make it primary."
+)
+
+# The order a reset lists what it removed in: the app, then its back-ups.
+TWO_FACTOR_ORDER = (
+    Authenticator.Type.TOTP,
+    Authenticator.Type.RECOVERY_CODES,
+    Authenticator.Type.WEBAUTHN,
 )
 
 
@@ -368,6 +376,36 @@ def email_address_remove(*, address: EmailAddress, acting_user: User) -> None:
         address_id=address_id,
         **{"from": before, "to": None},
     )
+
+
+@transaction.atomic
+def user_two_factor_reset(*, user: User, acting_user: User | None = None) -> list[str]:
+    """Remove all of a person's two-factor sign-in: the break-glass for a lost phone.
+
+    Deletes their authenticators (the app, the recovery codes, any security key) and
+    returns the types removed, in a fixed order; an empty list when there was none, and
+    then no audit row. They sign in with their password alone until they set it up again,
+    which the admin asks staff to do on their next visit. ``acting_user`` is None from
+    the shell (``manage.py mfa_reset``): whoever has a shell on the server holds the keys.
+    """
+    # The person's row is the lock, as allauth's own recovery-code change takes it: two
+    # resets, or a reset and a set-up, do not interleave.
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    authenticators = Authenticator.objects.filter(user=locked)
+    found = set(authenticators.values_list("type", flat=True))
+    removed = [kind for kind in TWO_FACTOR_ORDER if kind in found]
+    if not removed:
+        return []
+    authenticators.delete()
+    labels = ", ".join(str(Authenticator.Type(kind).label) for kind in removed)
+    audit_record(
+        actor=acting_user,
+        action="user.two_factor_reset",
+        target=locked,
+        summary=f"Removed the two-factor sign-in of {locked} ({labels})",
+        removed=removed,
+    )
+    return removed
 
 
 def user_get_or_create_by_email(*, email: str, full_name: str = "") -> User:

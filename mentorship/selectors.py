@@ -66,6 +66,7 @@ def password_reset_allowed(*, user: User, email: str) -> bool:
         return email.lower() in {address.lower() for address in verified}
     return (user.email or "").lower() == email.lower()
 
+
 def opens_committee_pages(user) -> bool:
     """Whether a person can open the admin or the committee's pages, which show everyone's
     answers: staff (the committee members among them) and superusers.
