@@ -3,13 +3,30 @@
 A realistic cohort: about 40 APMs and 25 mentors across five business units, with
 managers (so the matching rules have something to refuse), interests and capacities.
 Idempotent: people and cohorts are looked up by their natural keys and only what is
-missing is created, so running it twice changes nothing (passwords included).
+missing is created, so running it twice changes nothing (passwords and two-factor
+secrets included).
+
+The committee account opens the admin, which needs two-factor sign-in (issue 12): it
+gets an authenticator app with a fresh random secret the first time, printed once for an
+authenticator app on a phone, and ``manage.py demo_totp_code`` prints its current code
+on a developer's machine.
 """
 
 import random
+import time
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
+from allauth.mfa.utils import decrypt
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +42,7 @@ from mentorship.models import (
     Team,
     User,
 )
+from mentorship.selectors import has_totp
 from surveys.demo import survey_demo_install
 from toolkit.content import starter_topics_install
 from toolkit.models import Category
@@ -34,6 +52,9 @@ DEMO_COHORT_SLUG = "demo-2026"
 COMMITTEE_EMAIL = "committee@example.com"
 DEMO_APM_EMAIL = "apm@example.com"
 DEMO_MENTOR_EMAIL = "mentor@example.com"
+# The demo accounts that open the admin, so have an authenticator app; the only ones
+# demo_totp_code gives codes for.
+DEMO_TWO_FACTOR_EMAILS = (COMMITTEE_EMAIL,)
 APM_COUNT = 40
 MENTOR_COUNT = 25
 
@@ -77,6 +98,34 @@ def _verified_user(email: str, full_name: str) -> User:
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def _demo_two_factor(user: User) -> dict | None:
+    """Give a demo account an authenticator app, unless it has one.
+
+    Returns the new secret and its ``otpauth://`` link (what the QR code holds), or None
+    when there was one already: the secret is printed once, when it is made. A random
+    secret, not one written here, so no two demo databases share a code.
+    """
+    if has_totp(user):
+        return None
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    url = get_mfa_adapter().build_totp_url(user, secret)
+    return {"email": user.email, "secret": secret, "url": url}
+
+
+def demo_totp_code(user: User) -> tuple[str, int]:
+    """The current code of a demo account's authenticator app, and seconds it has left.
+
+    Raises Authenticator.DoesNotExist if the account has none.
+    """
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    secret = decrypt(authenticator.data["secret"])
+    now = time.time()
+    period = mfa_settings.TOTP_PERIOD
+    code = format_hotp_value(hotp_value(secret, int(now) // period))
+    return code, period - int(now) % period
 
 
 def _demo_cohort() -> Cohort:
@@ -149,6 +198,8 @@ def seed_demo() -> dict:
     categories = list(Category.objects.all())
     committee = _verified_user(COMMITTEE_EMAIL, "Casey Committee")
     committee_member_add(user=committee)
+    made = _demo_two_factor(committee)
+    two_factor = [made] if made else []
 
     people = _people(rng)
     mentors = [p for p in people if p[2] == Role.MENTOR]
@@ -201,6 +252,7 @@ def seed_demo() -> dict:
         "cohort": cohort,
         "logins": logins,
         "password": DEMO_PASSWORD,
+        "two_factor": two_factor,
         "apms": APM_COUNT,
         "mentors": MENTOR_COUNT,
     }

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from matching.models import Match
 from mentorship.demo import DEMO_PASSWORD
+from tests.browser.signin import enter_two_factor_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,6 +16,7 @@ def sign_in(page, email):
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    enter_two_factor_code(page, email)  # the demo committee account has an authenticator app
     expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")
 
 

@@ -1,12 +1,18 @@
+import time
+from io import StringIO
+
 import pytest
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from mentorship.demo import COMMITTEE_EMAIL, DEMO_PASSWORD
 from mentorship.models import BusinessUnit, Cohort, Enrollment, Profile, User
 from mentorship.roles import COMMITTEE_GROUP, committee_group_sync_permissions
 from mentorship.selectors import user_roles
+from tests.factories import totp_code, totp_secret_of
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +23,9 @@ def snapshot():
         "cohorts": sorted(Cohort.objects.values_list("slug", "status", "intake_closes_at")),
         "enrollments": sorted(
             Enrollment.objects.values_list("user__email", "cohort__slug", "role", "status")
+        ),
+        "authenticators": sorted(
+            Authenticator.objects.values_list("user__email", "type", "data__secret")
         ),
     }
 
@@ -32,7 +41,50 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     assert snapshot() == first
 
 
-def test_seed_demo_people_can_sign_in_with_their_roles(client):
+def test_seed_demo_gives_the_committee_an_authenticator_app_and_prints_its_secret_once(capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    committee = User.objects.get(email=COMMITTEE_EMAIL)
+    secret = totp_secret_of(committee)
+    assert f"secret {secret}" in first
+    assert "otpauth://totp/" in first
+    assert f"secret={secret}" in first
+    assert "demo_totp_code committee@example.com" in first
+    # Only the account that opens the admin has one.
+    assert list(Authenticator.objects.values_list("user__email", flat=True)) == [COMMITTEE_EMAIL]
+
+    call_command("seed_demo")
+    again = capsys.readouterr().out
+    assert secret not in again
+    assert totp_secret_of(committee) == secret
+
+
+def test_demo_totp_code_refuses_when_debug_is_off(settings, capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="runs only with DEBUG=1"):
+        call_command("demo_totp_code", COMMITTEE_EMAIL)
+    assert capsys.readouterr().out == ""
+
+
+def test_demo_totp_code_prints_the_code_the_app_shows_with_debug_on(settings):
+    call_command("seed_demo", stdout=StringIO())
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("demo_totp_code", COMMITTEE_EMAIL, stdout=out, stderr=StringIO())
+    secret = totp_secret_of(User.objects.get(email=COMMITTEE_EMAIL))
+    # Worked out with the secret at either end of the call, in case a period turned.
+    assert out.getvalue().strip() in {totp_code(secret), totp_code(secret, at=time.time() - 5)}
+
+
+def test_demo_totp_code_gives_codes_only_for_demo_accounts(settings, committee):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="only for the demo's own accounts"):
+        call_command("demo_totp_code", committee.email)
+
+
+def test_seed_demo_people_can_sign_in_with_their_roles(client, settings):
     call_command("seed_demo")
     for email, role in [
         (COMMITTEE_EMAIL, "committee"),
@@ -41,6 +93,14 @@ def test_seed_demo_people_can_sign_in_with_their_roles(client):
     ]:
         client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
         user = User.objects.get(email=email)
+        if role == "committee":
+            # The admin needs two-factor sign-in: the demo code command gives the code.
+            assert "_auth_user_id" not in client.session
+            settings.DEBUG = True
+            out = StringIO()
+            call_command("demo_totp_code", email, stdout=out, stderr=StringIO())
+            client.post(reverse("mfa_authenticate"), {"code": out.getvalue().strip()})
+            assert client.get(reverse("admin:index")).status_code == 200
         assert client.session["_auth_user_id"] == str(user.pk)
         assert role in user_roles(user)
         client.post("/accounts/logout/")

@@ -18,3 +18,13 @@ class Command(BaseCommand):
         for role, email in result["logins"]:
             self.stdout.write(f"  {role:<10} {email}")
         self.stdout.write("  (and apm2..apm40@example.com, mentor2..mentor25@example.com)")
+        self.stdout.write(
+            "The committee account asks for a two-factor code after the password: "
+            "`python manage.py demo_totp_code committee@example.com` prints the current one."
+        )
+        for made in result["two_factor"]:
+            # Printed this once, when the secret is made; later runs leave it as it is.
+            self.stdout.write(
+                f"Authenticator app for {made['email']} (shown only now): secret "
+                f"{made['secret']}\n  or scan/open {made['url']}"
+            )
