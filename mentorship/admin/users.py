@@ -235,4 +235,19 @@ class EmailAddressAdmin(AdminInputMixin, AllauthEmailAddressAdmin):
 
 @admin.register(Authenticator)
 class AuthenticatorAdmin(AdminInputMixin, AllauthAuthenticatorAdmin):
-    pass
+    """Read-only: who has two-factor sign-in, and when they last used it.
+
+    An authenticator is added or removed by its owner on allauth's pages, or removed by
+    the audited break-glass (``manage.py mfa_reset``). Deleting one here would skip the
+    audit row, and adding or editing one (its secret is plain JSON) would let an
+    administrator sign in as someone else.
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

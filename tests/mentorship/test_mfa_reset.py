@@ -77,3 +77,18 @@ def test_the_reset_service_returns_what_it_removed(locked_out, admin_user):
     ]
     assert AuditLog.objects.get(action="user.two_factor_reset").actor == admin_user
     assert user_two_factor_reset(user=locked_out) == []
+
+
+def test_the_admin_shows_authenticators_but_cannot_add_change_or_delete_them(
+    admin_client, locked_out
+):
+    totp = Authenticator.objects.get(user=locked_out, type=Authenticator.Type.TOTP)
+    base = "/admin/mfa/authenticator/"
+    assert admin_client.get(base).status_code == 200
+    assert admin_client.get(f"{base}add/").status_code == 403
+    assert admin_client.post(f"{base}{totp.pk}/delete/", {"post": "yes"}).status_code == 403
+    admin_client.post(base, {"action": "delete_selected", "_selected_action": [totp.pk]})
+    admin_client.post(f"{base}{totp.pk}/change/", {"type": "totp", "data": "{}"})
+    assert Authenticator.objects.filter(user=locked_out).count() == 2
+    totp.refresh_from_db()
+    assert totp.data["secret"]
