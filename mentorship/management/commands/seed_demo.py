@@ -25,6 +25,6 @@ class Command(BaseCommand):
         for made in result["two_factor"]:
             # Printed this once, when the secret is made; later runs leave it as it is.
             self.stdout.write(
-                f"Authenticator app for {made['email']} (shown only now): secret "
-                f"{made['secret']}\n  or scan/open {made['url']}"
+                f"Authenticator app for {made['email']} (printed only now): secret "
+                f"{made['secret']}\n  the same as a link for an authenticator app: {made['url']}"
             )
