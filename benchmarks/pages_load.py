@@ -1,0 +1,95 @@
+"""The load half of benchmarks/pages.py: Locust, one page at a time, at a constant rate.
+
+    .venv/bin/python benchmarks/pages_load.py BASE_URL
+
+Reads one JSON object a line on stdin, a page to load::
+
+    {"name": ..., "method": "GET", "path": "/", "data": {...} | null,
+     "cookies": {"sessionid": ..., "csrftoken": ...}, "seconds": 10, "rate": 50}
+
+and answers each with one JSON line of figures (requests/s, median, p95 and p99 in
+milliseconds, errors and the first error seen). ``rate`` users each open the page once
+a second (Locust's ``constant_throughput``), so a page that answers in time is opened
+``rate`` times a second; one that does not answers fewer, and the figures show how far
+behind it fell. The first second (users starting) is left out of the figures.
+
+A process of its own: Locust patches the standard library for gevent on import, which
+the Django side of the benchmark must not see.
+"""
+
+import json
+import logging
+import sys
+import time
+from urllib.parse import urlencode
+
+import gevent
+from locust import FastHttpUser, constant_throughput, task
+from locust.env import Environment
+
+RAMP_SECONDS = 1.0
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+def load(base: str, page: dict) -> dict:
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in page["cookies"].items())}
+    body = None
+    if page["method"] == "POST":
+        headers["X-CSRFToken"] = page["cookies"]["csrftoken"]
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        body = urlencode(page["data"] or {}, doseq=True)
+    errors: list[str] = []
+
+    class Visitor(FastHttpUser):
+        host = base
+        wait_time = constant_throughput(1)
+        network_timeout = REQUEST_TIMEOUT_SECONDS
+        connection_timeout = REQUEST_TIMEOUT_SECONDS
+
+        @task
+        def open_page(self):
+            with self.client.request(
+                page["method"], page["path"], data=body, headers=headers, name=page["name"],
+                allow_redirects=False, catch_response=True,
+            ) as response:  # fmt: skip
+                if response.status_code != 200:
+                    reason = f"HTTP {response.status_code}"
+                    if response.status_code in (301, 302):
+                        reason += f" to {response.headers.get('Location')}"
+                    errors.append(reason)
+                    response.failure(reason)
+
+    environment = Environment(user_classes=[Visitor])
+    runner = environment.create_local_runner()
+    runner.start(page["rate"], spawn_rate=page["rate"] / RAMP_SECONDS)
+    gevent.sleep(RAMP_SECONDS)
+    environment.stats.reset_all()
+    started = time.perf_counter()
+    gevent.sleep(page["seconds"])
+    elapsed = time.perf_counter() - started
+    total = environment.stats.total
+    figures = {
+        "name": page["name"],
+        "requests": total.num_requests,
+        "rps": total.num_requests / elapsed,
+        "median": total.median_response_time if total.num_requests else None,
+        "p95": total.get_response_time_percentile(0.95) if total.num_requests else None,
+        "p99": total.get_response_time_percentile(0.99) if total.num_requests else None,
+        "errors": total.num_failures,
+        "first_error": next(iter(errors), ""),
+    }
+    runner.quit()
+    return figures
+
+
+def main():
+    base = sys.argv[1]
+    # Locust reports every failure in its log as well; the figures say it once.
+    logging.basicConfig(level=logging.ERROR)
+    for line in sys.stdin:
+        if line.strip():
+            print(json.dumps(load(base, json.loads(line))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
