@@ -1,17 +1,20 @@
-"""Benchmark the matching engine on seeded synthetic cohorts.
+"""Benchmark the matching engine on seeded synthetic cohorts of every shape.
 
-    .venv/bin/python benchmarks/matching.py [--sizes 1000x600,5000x3000,20000x12000]
-                                            [--tight] [--no-reference]
+    .venv/bin/python benchmarks/matching.py [--apms 5000,20000] [--shapes plenty,exact,...]
+                                            [--no-reference] [--timeout 600]
 
-For each cohort (APMs x mentors, capacities 1-3; with --tight also 5,000 x 2,500 at
-capacity 2, where the slots exactly cover the APMs) it reports the engine's times,
-peak memory, matched count, total score and optimality flag, and the same problem
-solved by plain `scipy.optimize.linear_sum_assignment` on the dense APM x mentor-slot
-matrix as a reference, where that fits in memory.
+Each shape (see `matching.engine.synthetic.SHAPES`: plenty, exact, shortage,
+shared-favourites, forbidden-pairs, all-equal, few-values; capacity 2) is run at each
+number of APMs. For each it reports the engine's time, peak memory, matched count, total
+score and optimality flag, and the same problem solved by plain
+`scipy.optimize.linear_sum_assignment` on the dense APM x mentor-slot matrix as a
+reference, where that fits in memory ('too big' otherwise), with the ratio of the two
+times.
 
 Every measurement runs in a fresh Python process, so "peak MB" is that process's
 `resource.getrusage(RUSAGE_SELF).ru_maxrss`: everything it ever held, including the
-interpreter, numpy and scipy (about the "baseline" printed below), not just the engine.
+interpreter, numpy, scipy and the synthetic cohort, not just the engine. A measurement
+still running after --timeout seconds is stopped and reported as such.
 """
 
 import argparse
@@ -38,25 +41,27 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _cohort(n_apms, n_mentors, capacity, seed):
-    from matching.engine.synthetic import synthetic_cohort
+def _cohort(shape, n_apms, seed):
+    from matching.engine.synthetic import shaped_cohort
 
-    return synthetic_cohort(n_apms, n_mentors, seed=seed, capacity=capacity)
+    return shaped_cohort(shape, n_apms, seed=seed)
 
 
-def run_engine(n_apms, n_mentors, capacity, seed) -> dict:
+def run_engine(shape, n_apms, seed) -> dict:
     from matching.engine import match
 
     # Warm up (first calls into numpy/scipy code paths) on a small cohort, as any
     # long-running worker would be.
-    match(*_cohort(200, 120, capacity, seed + 1))
-    apms, mentors = _cohort(n_apms, n_mentors, capacity, seed)
+    apms, mentors, banned = _cohort(shape, 200, seed + 1)
+    match(apms, mentors, banned_pairs=banned)
+    apms, mentors, banned = _cohort(shape, n_apms, seed)
     before = _peak_mb()
     started = time.perf_counter()
-    result = match(apms, mentors)
+    result = match(apms, mentors, banned_pairs=banned)
     seconds = time.perf_counter() - started
     stats = result.stats
     return {
+        "mentors": len(mentors),
         "build": stats["build_seconds"],
         "solve": stats["solve_seconds"] + stats["verify_seconds"],
         "total": seconds,
@@ -66,12 +71,11 @@ def run_engine(n_apms, n_mentors, capacity, seed) -> dict:
         "score": result.total_score,
         "optimal": result.optimal,
         "rounds": stats["rounds"],
-        "edges": stats["edges"],
         "gap": stats["gap"],
     }
 
 
-def run_reference(n_apms, n_mentors, capacity, seed) -> dict:
+def run_reference(shape, n_apms, seed) -> dict:
     """Dense linear_sum_assignment with the engine's lexicographic objective."""
     import numpy as np
     from scipy.optimize import linear_sum_assignment
@@ -80,9 +84,9 @@ def run_reference(n_apms, n_mentors, capacity, seed) -> dict:
     from matching.engine.records import Weights
     from matching.engine.scoring import weight_units
 
-    apms, mentors = _cohort(n_apms, n_mentors, capacity, seed)
+    apms, mentors, banned = _cohort(shape, n_apms, seed)
     started = time.perf_counter()
-    cohort = Cohort(apms, mentors, weight_units(Weights()))
+    cohort = Cohort(apms, mentors, weight_units(Weights()), banned)
     n, block = cohort.n_apms, cohort.block_rows()
     slot_mentor = np.repeat(np.arange(cohort.n_mentors), cohort.capacity)
     big = float(n * cohort.max_units() + 1)
@@ -107,22 +111,30 @@ def run_reference(n_apms, n_mentors, capacity, seed) -> dict:
     }
 
 
-def _child(kind, spec) -> dict:
-    out = subprocess.run(  # noqa: S603 - this script, with arguments it built itself
-        [sys.executable, __file__, "--child", kind, json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
+def _child(kind, spec, timeout) -> dict | None:
+    """One measurement in a fresh process; None if it ran out of time."""
+    try:
+        out = subprocess.run(  # noqa: S603 - this script, with arguments it built itself
+            [sys.executable, __file__, "--child", kind, json.dumps(spec)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return None
     return json.loads(out.stdout)
 
 
 def main():
+    from matching.engine.synthetic import SHAPE_CAPACITY, SHAPES
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000x600,5000x3000,20000x12000")
-    parser.add_argument("--tight", action="store_true", help="add 5000x2500 at capacity 2")
+    parser.add_argument("--apms", default="5000,20000", help="comma-separated APM counts")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shapes")
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -134,55 +146,57 @@ def main():
         say(json.dumps(run(*spec)))
         return
 
-    cohorts = []
-    for size in args.sizes.split(","):
-        n_apms, n_mentors = (int(x) for x in size.lower().split("x"))
-        cohorts.append(("capacity 1-3", n_apms, n_mentors, None))
-    if args.tight:
-        cohorts.append(("tight, capacity 2", 5000, 2500, 2))
-
+    shapes = args.shapes.split(",")
+    unknown = [shape for shape in shapes if shape not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shape {', '.join(unknown)}; the shapes are: {', '.join(SHAPES)}")
     header = (
-        f"{'cohort':<18} {'APMs x mentors':>15} {'build s':>8} {'solve s':>8} "
-        f"{'total s':>8} {'peak MB':>8} {'(+match)':>8} {'matched':>8} {'total score':>13} "
-        f"{'optimal':>8} {'rounds':>6} | {'reference s':>11} {'ref MB':>7} {'agrees':>7}"
+        f"{'shape':<18} {'APMs x mentors':>15} {'total s':>8} {'peak MB':>8} {'matched':>8} "
+        f"{'total score':>13} {'optimal':>8} {'rounds':>6} | {'dense s':>8} {'dense MB':>8} "
+        f"{'agrees':>7} {'dense/engine':>12}"
     )
     say(header)
     say("-" * len(header))
-    for label, n_apms, n_mentors, capacity in cohorts:
-        spec = [n_apms, n_mentors, capacity, args.seed]
-        engine = _child("engine", spec)
-        slots = n_mentors * (capacity or 3)
-        if args.no_reference:
-            ref_text = f"{'skipped':>11} {'':>7} {'':>7}"
-        elif n_apms * (slots + n_apms) > REFERENCE_MAX_CELLS:
-            ref_text = f"{'too big':>11} {'':>7} {'':>7}"
-        else:
-            ref = _child("reference", spec)
-            agrees = ref["matched"] == engine["matched"] and round(ref["score"] * 1000) == round(
-                engine["score"] * 1000
+    for n_apms in (int(x) for x in args.apms.split(",")):
+        for shape in shapes:
+            n_mentors = max(1, round(SHAPES[shape] * n_apms))
+            size = f"{n_apms} x {n_mentors}"
+            spec = [shape, n_apms, args.seed]
+            engine = _child("engine", spec, args.timeout)
+            if engine is None:
+                say(f"{shape:<18} {size:>15} {f'> {args.timeout:.0f}':>8}  (stopped)")
+                continue
+            slots = n_mentors * SHAPE_CAPACITY
+            if args.no_reference:
+                ref_text = f"{'skipped':>8}"
+            elif n_apms * (slots + n_apms) > REFERENCE_MAX_CELLS:
+                ref_text = f"{'too big':>8}"
+            else:
+                ref = _child("reference", spec, args.timeout)
+                if ref is None:
+                    ref_text = f"{f'> {args.timeout:.0f}':>8}"
+                else:
+                    agrees = ref["matched"] == engine["matched"] and round(
+                        ref["score"] * 1000
+                    ) == round(engine["score"] * 1000)
+                    ratio = ref["seconds"] / engine["total"]
+                    ref_text = (
+                        f"{ref['seconds']:>8.2f} {ref['peak_mb']:>8.0f} "
+                        f"{'yes' if agrees else 'NO':>7} {f'{ratio:.1f}x':>12}"
+                    )
+            say(
+                f"{shape:<18} {size:>15} {engine['total']:>8.2f} {engine['peak_mb']:>8.0f} "
+                f"{engine['matched']:>8} {engine['score']:>13.3f} {engine['optimal']!s:>8} "
+                f"{engine['rounds']:>6} | {ref_text}"
             )
-            verdict = "yes" if agrees else "NO"
-            ref_text = f"{ref['seconds']:>11.2f} {ref['peak_mb']:>7.0f} {verdict:>7}"
-        grew = engine["peak_mb"] - engine["before_mb"]
-        say(
-            f"{label:<18} {f'{n_apms} x {n_mentors}':>15} {engine['build']:>8.2f} "
-            f"{engine['solve']:>8.2f} {engine['total']:>8.2f} {engine['peak_mb']:>8.0f} "
-            f"{f'+{grew:.0f}':>8} {engine['matched']:>8} {engine['score']:>13.3f} "
-            f"{engine['optimal']!s:>8} {engine['rounds']:>6} | {ref_text}"
-        )
     say()
     say(
-        "build = encoding + scoring every pair + choosing candidates; solve = assignment "
-        "+ optimality proof (and any extra rounds); total = the whole match() call, "
-        "reasons included."
-    )
-    say(
-        "peak MB = ru_maxrss of a fresh process per row (interpreter, numpy, scipy and "
-        "the synthetic cohort included); (+match) = how much of it came during match(). "
-        "reference = dense linear_sum_assignment on "
-        "APMs x (mentor slots + one 'unmatched' column per APM), same objective; "
-        "'too big' = the dense matrix would exceed "
-        f"{REFERENCE_MAX_CELLS * 8 / 1e9:.1f} GB, so it is skipped."
+        "total s = the whole match() call (scoring, solving, the optimality proof, reasons); "
+        "peak MB = ru_maxrss of a fresh process per row (interpreter, numpy, scipy and the "
+        "synthetic cohort included). dense = linear_sum_assignment on APMs x (mentor slots "
+        "+ one 'unmatched' column per APM), same objective; 'too big' = that matrix would "
+        f"exceed {REFERENCE_MAX_CELLS * 8 / 1e9:.1f} GB, so it is skipped. "
+        "dense/engine = how many times faster the engine was."
     )
 
 
