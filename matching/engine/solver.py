@@ -53,64 +53,60 @@ VIOLATION_MARGIN = 16  # units; see find_violations
 MENTOR_SIDE_PER_SLOT = 2
 MENTOR_SIDE_MAX = 8
 TIGHT = 1.1
+# "Hot" mentors (see hot_mentors): listed HOT_FACTOR times more often per slot than
+# the average in a sample of HOT_SAMPLE APMs' lists; each APM keeps k // HOT_SHARE of them.
+HOT_FACTOR = 10
+HOT_SAMPLE = 2000
+HOT_SHARE = 4
+HOT_MIN_APMS = 200
+# Each round of the check adds up to this many pairs per APM, doubling from k up to
+# PER_ROW_MAX_FACTOR x k: with ties, an APM can have thousands of equally good pairs
+# left out, and adding them all makes every later solve slower (and memory grow).
+PER_ROW_MAX_FACTOR = 4
 
 
 def select_candidates(
-    cohort: Cohort, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    cohort: Cohort, k: int, hot: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each APM's best `k` eligible mentors, plus each mentor's best APMs.
 
-    Ties are broken by the jitter, then by column. Returns candidate rows, columns and
-    exact scores in units (unique pairs, sorted by row then column), and per row an
-    upper bound, in units, on the score of every eligible mentor it left out
-    (NO_BOUND: none left out).
+    Mentors fall into groups: 0 for most, 1 for the "hot" ones (`hot_mentors`) that
+    nearly everyone ranks first. An APM keeps its best `k` mentors of group 0 and only
+    its best `k // HOT_SHARE` of group 1, so that its list does not consist of mentors
+    it will be priced out of. Ties are broken by the jitter, then by column.
+
+    Returns candidate rows, columns and exact scores in units (unique pairs, sorted by
+    row then column); per row and group an upper bound, in units, on the score of every
+    eligible mentor of that group it left out (NO_BOUND: none left out); and each
+    mentor's group.
     """
     n, m = cohort.n_apms, cohort.n_mentors
-    bound = np.full(n, NO_BOUND, dtype=np.int64)
+    if hot is None:
+        hot = hot_mentors(cohort, k)
+    group = hot.astype(np.int64)
+    hot_cols = np.flatnonzero(hot)
+    n_groups = 2 if len(hot_cols) else 1
+    bound = np.full((n, n_groups), NO_BOUND, dtype=np.int64)
     out_rows, out_cols, out_units = [], [], []
-    block = cohort.block_rows()
-    # Threshold per row: the (k+1)-th largest of the maxima of 2(k+1) groups of
-    # columns. At least k+1 scores reach it (each of those groups has one), and it
-    # rarely lets through more than about 2k: far cheaper than a full partition.
-    groups = 2 * (k + 1)
-    width = m // groups
     mentor_side = _MentorSide(cohort)
-    passed = np.empty((block, m), dtype=bool)
+    block = cohort.block_rows()
     for r0 in range(0, n, block):
         rows = np.arange(r0, min(n, r0 + block))
-        b = len(rows)
         s = cohort.scores(rows)
         mentor_side.update(s, r0)
-        if k >= m:
-            thr = np.zeros(b, dtype=np.float32)
-        elif width < 4:
-            thr = np.partition(s, m - k - 1, axis=1)[:, m - k - 1]
+        if len(hot_cols):
+            hot_scores = s[:, hot_cols]
+            # The others' list is chosen with the hot mentors out of the way.
+            s[:, hot_cols] = -np.inf
+            parts = [(s, None, k, 0), (hot_scores, hot_cols, max(1, k // HOT_SHARE), 1)]
         else:
-            maxima = s[:, : groups * width].reshape(b, groups, width).max(axis=2)
-            thr = np.partition(maxima, groups - k - 1, axis=1)[:, groups - k - 1]
-        # Eligible scores are >= 0; a threshold of 0 keeps every eligible mentor.
-        thr = np.maximum(thr, np.float32(0))
-        np.greater_equal(s, thr[:, None], out=passed[:b])
-        flat = np.flatnonzero(passed[:b])
-        local, cols = np.divmod(flat, m)
-        values = s.ravel()[flat]
-        # Sort by row, then score descending: non-negative float32 scores order like
-        # their bit patterns; the stable sort keeps column order among equal scores.
-        descending = np.int64(0x7FFFFFFF) - values.view(np.int32)
-        order = np.argsort((local << 31) | descending, kind="stable")
-        local, cols, values = local[order], cols[order], values[order]
-        counts = np.bincount(local, minlength=b)
-        rank = np.arange(len(local)) - np.repeat(np.cumsum(counts) - counts, counts)
-        chosen = rank < k
-        out_rows.append(local[chosen] + r0)
-        out_cols.append(cols[chosen])
-        out_units.append(np.floor(values[chosen]).astype(np.int64))
-        # Left out: those ranked after k (the first of them is the largest) and those
-        # under the threshold. floor() of a block score is the exact score.
-        block_bound = np.where(thr > 0, np.floor(thr), NO_BOUND).astype(np.int64)
-        first_out = rank == k
-        block_bound[local[first_out]] = np.floor(values[first_out]).astype(np.int64)
-        bound[r0 : r0 + b] = block_bound
+            parts = [(s, None, k, 0)]
+        for scores, col_map, keep, g in parts:
+            local, cols, units, block_bound = _best_per_row(scores, keep)
+            out_rows.append(local + r0)
+            out_cols.append(cols if col_map is None else col_map[cols])
+            out_units.append(units)
+            bound[r0 : r0 + len(rows), g] = block_bound
     m_rows, m_cols, m_units = mentor_side.pairs()
     rows = np.concatenate([*out_rows, m_rows])
     cols = np.concatenate([*out_cols, m_cols])
@@ -120,7 +116,71 @@ def select_candidates(
     key = key[order]
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
-    return rows[order][first], cols[order][first], units[order][first], bound
+    return rows[order][first], cols[order][first], units[order][first], bound, group
+
+
+def _best_per_row(s: np.ndarray, k: int):
+    """Each row's best `k` finite scores of block `s`: local rows, columns, exact units
+    (sorted by row, then score descending), and per row a bound on the rest."""
+    b, m = s.shape
+    # Threshold per row: the (k+1)-th largest of the maxima of 2(k+1) groups of
+    # columns. At least k+1 scores reach it (each of those groups has one), and it
+    # rarely lets through more than about 2k: far cheaper than a full partition.
+    groups = 2 * (k + 1)
+    width = m // groups
+    if k >= m:
+        thr = np.zeros(b, dtype=np.float32)
+    elif width < 4:
+        thr = np.partition(s, m - k - 1, axis=1)[:, m - k - 1]
+    else:
+        maxima = s[:, : groups * width].reshape(b, groups, width).max(axis=2)
+        thr = np.partition(maxima, groups - k - 1, axis=1)[:, groups - k - 1]
+    # Eligible scores are >= 0; a threshold of 0 keeps every eligible mentor.
+    thr = np.maximum(thr, np.float32(0))
+    flat = np.flatnonzero(s >= thr[:, None])
+    local, cols = np.divmod(flat, m)
+    values = s.ravel()[flat]
+    # Sort by row, then score descending: non-negative float32 scores order like
+    # their bit patterns; the stable sort keeps column order among equal scores.
+    descending = np.int64(0x7FFFFFFF) - values.view(np.int32)
+    order = np.argsort((local << 31) | descending, kind="stable")
+    local, cols, values = local[order], cols[order], values[order]
+    counts = np.bincount(local, minlength=b)
+    rank = np.arange(len(local)) - np.repeat(np.cumsum(counts) - counts, counts)
+    chosen = rank < k
+    # Left out: those ranked after k (the first of them is the largest) and those
+    # under the threshold. floor() of a block score is the exact score.
+    block_bound = np.where(thr > 0, np.floor(thr), NO_BOUND).astype(np.int64)
+    first_out = rank == k
+    block_bound[local[first_out]] = np.floor(values[first_out]).astype(np.int64)
+    units = np.floor(values[chosen]).astype(np.int64)
+    return local[chosen], cols[chosen], units, block_bound
+
+
+def hot_mentors(cohort: Cohort, k: int) -> np.ndarray:
+    """Mentors that a sample of APMs lists among its best `k` far more than average.
+
+    When everyone's best mentors are the same few ("shared favourites"), most APMs
+    cannot have them, and lists of only those leave the first solve with no
+    alternatives: it matches few, and the check must then add nearly every APM's real
+    options round after round. Spotting them first lets each list hold both.
+    """
+    n, m = cohort.n_apms, cohort.n_mentors
+    hot = np.zeros(m, dtype=bool)
+    if m <= HOT_SHARE * k or n < HOT_MIN_APMS:
+        return hot
+    sample = np.arange(0, n, max(1, n // HOT_SAMPLE))
+    listed = np.zeros(m, dtype=np.int64)
+    block = cohort.block_rows()
+    for b0 in range(0, len(sample), block):
+        scores = cohort.scores(sample[b0 : b0 + block])
+        top = np.argpartition(scores, m - k, axis=1)[:, m - k :]
+        finite = np.isfinite(np.take_along_axis(scores, top, axis=1))
+        listed += np.bincount(top[finite], minlength=m)
+    demand = listed / np.maximum(cohort.capacity, 1)
+    average = listed.sum() / max(1, int(cohort.capacity.sum()))
+    hot[:] = demand > HOT_FACTOR * average
+    return hot
 
 
 class _MentorSide:
@@ -467,6 +527,13 @@ def find_violations(
     return np.concatenate(new_rows), np.concatenate(new_cols), worst
 
 
+def _group_min(v: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Least price in each mentor group (a left-out mentor costs at least that)."""
+    least = np.full(int(group.max(initial=0)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(least, group, v)
+    return least
+
+
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenated aranges [start, start + count) for each pair."""
     return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
@@ -476,7 +543,7 @@ def solve(cohort: Cohort, k: int, max_rounds: int = 30) -> tuple[np.ndarray, boo
     """Assignment (mentor column per APM row, -1 if unmatched), proven-optimal flag, stats."""
     n, m = cohort.n_apms, cohort.n_mentors
     started = time.perf_counter()
-    e_row, e_col, e_units, bound = select_candidates(cohort, k)
+    e_row, e_col, e_units, bound, group = select_candidates(cohort, k)
     build_seconds = time.perf_counter() - started
 
     max_units = cohort.max_units()
@@ -505,7 +572,7 @@ def solve(cohort: Cohort, k: int, max_rounds: int = 30) -> tuple[np.ndarray, boo
         t1 = time.perf_counter()
         own = assigned_units(sigma, e_row, e_col, e_units, n)
         r = np.where(sigma >= 0, own - v[np.maximum(sigma, 0)], -big)
-        suspects = np.flatnonzero(bound > r + int(v.min(initial=0)))
+        suspects = np.flatnonzero((bound > r[:, None] + _group_min(v, group)).any(axis=1))
         new_rows, new_cols, worst = find_violations(cohort, suspects, r, v, e_row, e_col, per_row)
         verify_seconds += time.perf_counter() - t1
         if not len(new_rows):
@@ -526,7 +593,7 @@ def solve(cohort: Cohort, k: int, max_rounds: int = 30) -> tuple[np.ndarray, boo
         e_row, e_col, e_units = e_row[order], e_col[order], e_units[order]
         added_mask = added_mask[order]
         done_mask = np.zeros(len(e_row), dtype=bool)
-        per_row *= 2
+        per_row = min(2 * per_row, PER_ROW_MAX_FACTOR * k)
         edges = (e_row, e_col, e_units)
         movers = np.unique(new_rows)
         if len(movers) <= ONE_BY_ONE:
@@ -564,6 +631,7 @@ def solve(cohort: Cohort, k: int, max_rounds: int = 30) -> tuple[np.ndarray, boo
         "edges_added": added,
         "re_solves": resolved,
         "mentors_with_room": m,
+        "hot_mentors": int(group.sum()),
     }
     if proven:
         stats["gap"] = 0.0

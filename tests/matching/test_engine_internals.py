@@ -95,7 +95,9 @@ def test_candidates_are_the_best_and_the_bound_covers_every_mentor_left_out():
     cohort = Cohort(apms, mentors, weight_units(Weights()))
     scores = all_scores(cohort)
     k = 5
-    rows, cols, units, bound = select_candidates(cohort, k)
+    rows, cols, units, bounds, group = select_candidates(cohort, k)
+    assert not group.any()  # no mentor stands out here: one group
+    bound = bounds[:, 0]
     assert (units == scores[rows, cols]).all()
     chosen = np.zeros_like(scores, dtype=bool)
     chosen[rows, cols] = True
@@ -114,14 +116,14 @@ def test_candidates_are_the_best_and_the_bound_covers_every_mentor_left_out():
 def test_every_mentor_with_room_gets_candidates_from_their_side():
     apms, mentors = synthetic_cohort(300, 100, seed=22, capacity=3)
     cohort = Cohort(apms, mentors, weight_units(Weights()))
-    _, cols, _, _ = select_candidates(cohort, 1)
+    _, cols, _, _, _ = select_candidates(cohort, 1)
     assert (np.bincount(cols, minlength=cohort.n_mentors) >= 1).all()
 
 
 def test_the_certificate_accepts_the_optimum_and_rejects_a_worse_assignment():
     apms, mentors = synthetic_cohort(120, 60, seed=23)
     cohort = Cohort(apms, mentors, weight_units(Weights()))
-    rows, cols, units, _ = select_candidates(cohort, 8)
+    rows, cols, units, _, _ = select_candidates(cohort, 8)
     big = cohort.n_apms * cohort.max_units() + 1
     sigma = assign(cohort.n_apms, cohort.capacity, rows, cols, units, big, cohort.max_units())
     prices = mentor_prices(cohort.capacity, rows, cols, units, sigma, big)
