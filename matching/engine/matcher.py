@@ -72,10 +72,12 @@ def match(
     they are there for tests and benchmarks. `stats` holds: build_seconds (encoding,
     scoring every pair, choosing candidates), solve_seconds, verify_seconds,
     explain_seconds, total_seconds, candidates_per_apm (K), rounds, edges (candidate
-    pairs at the end), edges_added (by the check), re_solves, mentors_with_room, and
-    gap: 0.0 when proven; otherwise an upper bound on the missing total (in points, a
-    matched APM counting as a huge BIG; None if unknown) and count_proven (whether no
-    more APMs could be matched anyway).
+    pairs at the end), edges_added (by the check), re_solves, mentors_with_room,
+    hot_mentors (mentors nearly everyone ranks first, see `solver.hot_mentors`), method
+    ("dense" for a small cohort solved whole, "pruned" otherwise; giving
+    `candidates_per_apm` always prunes), and gap: 0.0 when proven; otherwise an upper
+    bound on the missing total (in points, a matched APM counting as a huge BIG; None if
+    unknown) and count_proven (whether no more APMs could be matched anyway).
     """
     started = time.perf_counter()
     _check_ids(apms, "APM")
@@ -90,7 +92,9 @@ def match(
     n = cohort.n_apms
 
     if n and cohort.n_mentors:
-        sigma, optimal, stats = solve(cohort, k, max_rounds)
+        sigma, optimal, stats = solve(
+            cohort, k, max_rounds, allow_dense=candidates_per_apm is None
+        )
         stats["build_seconds"] += encode_seconds
         if not optimal:
             _fill_free_slots(cohort, sigma)
@@ -107,6 +111,8 @@ def match(
             "edges_added": 0,
             "re_solves": [],
             "mentors_with_room": cohort.n_mentors,
+            "hot_mentors": 0,
+            "method": "none",
             "gap": 0.0,
         }
 

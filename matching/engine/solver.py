@@ -63,6 +63,9 @@ HOT_MIN_APMS = 200
 # PER_ROW_MAX_FACTOR x k: with ties, an APM can have thousands of equally good pairs
 # left out, and adding them all makes every later solve slower (and memory grow).
 PER_ROW_MAX_FACTOR = 4
+# Cohorts whose dense APM x (slots + "unmatched") matrix has at most this many cells
+# (2 MB) are solved whole by scipy's dense solver: below that it beats pruning.
+DENSE_MAX_CELLS = 250_000
 
 
 def select_candidates(
@@ -296,6 +299,39 @@ def assign(
     row_ind, col_ind = min_weight_full_bipartite_matching(graph)
     real = col_ind < n_slots
     sigma[active[row_ind[real]]] = owner[col_ind[real]]
+    return sigma
+
+
+def assign_dense(
+    n_rows: int,
+    capacity: np.ndarray,
+    e_row: np.ndarray,
+    e_col: np.ndarray,
+    e_units: np.ndarray,
+    big: int,
+) -> np.ndarray:
+    """Optimal assignment over the given pairs with the dense solver (small cohorts).
+
+    Columns are every mentor slot, then one "unmatched" column per row; a pair costs
+    -(BIG + score) and anything else 0, so staying unmatched and taking a slot of an
+    ineligible mentor cost the same, and the latter is read as unmatched.
+    """
+    n_slots = int(capacity.sum())
+    owner = np.repeat(np.arange(len(capacity)), capacity)
+    slot_start = np.cumsum(capacity) - capacity
+    copies = capacity[e_col]
+    within = np.arange(int(copies.sum())) - np.repeat(np.cumsum(copies) - copies, copies)
+    cost = np.zeros((n_rows, n_slots + n_rows))
+    cost[np.repeat(e_row, copies), np.repeat(slot_start[e_col], copies) + within] = -(
+        big + np.repeat(e_units, copies).astype(np.float64)
+    )
+    # Imported here: scipy.optimize costs memory that large cohorts never need.
+    from scipy.optimize import linear_sum_assignment
+
+    rows, cols = linear_sum_assignment(cost)
+    real = cost[rows, cols] < 0
+    sigma = np.full(n_rows, -1, dtype=np.int64)
+    sigma[rows[real]] = owner[cols[real]]
     return sigma
 
 
@@ -539,13 +575,14 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
 
 
-def solve(cohort: Cohort, k: int, max_rounds: int = 30) -> tuple[np.ndarray, bool, dict]:
-    """Assignment (mentor column per APM row, -1 if unmatched), proven-optimal flag, stats."""
-    n, m = cohort.n_apms, cohort.n_mentors
-    started = time.perf_counter()
-    e_row, e_col, e_units, bound, group = select_candidates(cohort, k)
-    build_seconds = time.perf_counter() - started
+def solve(
+    cohort: Cohort, k: int, max_rounds: int = 30, allow_dense: bool = True
+) -> tuple[np.ndarray, bool, dict]:
+    """Assignment (mentor column per APM row, -1 if unmatched), proven-optimal flag, stats.
 
+    `allow_dense=False` prunes even a small cohort (tests use it to exercise pruning).
+    """
+    n, m = cohort.n_apms, cohort.n_mentors
     max_units = cohort.max_units()
     matchable = min(n, int(cohort.capacity.sum()))
     big = matchable * max_units + 1
@@ -553,9 +590,24 @@ def solve(cohort: Cohort, k: int, max_rounds: int = 30) -> tuple[np.ndarray, boo
         raise ValueError(
             "This cohort is too large for exact matching with these weights; lower the weights."
         )
+    # A small cohort is solved whole (every eligible pair) by the dense solver, which
+    # is then faster than pruning; the certificate below still checks the result.
+    dense = allow_dense and n * (int(cohort.capacity.sum()) + n) <= DENSE_MAX_CELLS
+
+    started = time.perf_counter()
+    if dense:
+        e_row, e_col, e_units, bound, group = select_candidates(
+            cohort, m, hot=np.zeros(m, dtype=bool)
+        )
+    else:
+        e_row, e_col, e_units, bound, group = select_candidates(cohort, k)
+    build_seconds = time.perf_counter() - started
 
     t0 = time.perf_counter()
-    sigma = assign(n, cohort.capacity, e_row, e_col, e_units, big, max_units)
+    if dense:
+        sigma = assign_dense(n, cohort.capacity, e_row, e_col, e_units, big)
+    else:
+        sigma = assign(n, cohort.capacity, e_row, e_col, e_units, big, max_units)
     v = mentor_prices(cohort.capacity, e_row, e_col, e_units, sigma, big)
     solve_seconds = time.perf_counter() - t0
     verify_seconds = 0.0
@@ -632,6 +684,7 @@ def solve(cohort: Cohort, k: int, max_rounds: int = 30) -> tuple[np.ndarray, boo
         "re_solves": resolved,
         "mentors_with_room": m,
         "hot_mentors": int(group.sum()),
+        "method": "dense" if dense else "pruned",
     }
     if proven:
         stats["gap"] = 0.0
