@@ -12,7 +12,9 @@ The full problem has every eligible pair, too many to hand to a solver (20,000 A
    keeps its K best eligible mentors (all of them if it has fewer, so nobody with an
    eligible mentor is left without candidates) and an upper bound on the score of
    every mentor it left out; each mentor adds its best APMs, so that no slot lacks
-   takers.
+   takers. Mentors that a sample of APMs lists far more often than average ("shared
+   favourites", `hot_mentors`) form a group of their own: each APM keeps only K/4 of
+   them beside its K best others, and the bounds are kept per group.
 2. Restricted solve (`assign`): scipy's sparse Jonker-Volgenant solver
    (`min_weight_full_bipartite_matching`) on APMs x mentor slots, plus a private
    "unmatched" column per APM unless Hopcroft-Karp shows everyone can be matched.
@@ -26,6 +28,9 @@ The full problem has every eligible pair, too many to hand to a solver (20,000 A
 4. Otherwise the violating pairs join the candidates and the problem is solved again:
    fully, or, when only a few APMs gained pairs, one APM at a time with two exact
    shortest-path steps each (`remove_row`, `insert_row`), each re-certified.
+
+A small cohort (`DENSE_MAX_CELLS`) skips pruning: every eligible pair goes to scipy's
+dense `linear_sum_assignment`, and step 3 certifies the result all the same.
 
 `optimal` is reported only when step 3 passes on the final assignment.
 """
