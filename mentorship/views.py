@@ -311,7 +311,14 @@ def journey(request):
     cohort = cohort or cohorts.first()
     context = {"form": form, "days": days, "cohort": cohort}
     if cohort is not None:
-        context["funnel"] = journeys.cohort_funnel(cohort=cohort, days=days)
+        # Page numbers are not part of the form: a bad one shows the nearest page.
+        context["funnel"] = journeys.funnel_paginate(
+            journeys.cohort_funnel(cohort=cohort, days=days),
+            stalled_at=request.GET.get("stalled"),
+            stalled_page=request.GET.get("page"),
+            people_page=request.GET.get("people"),
+        )
+        context["people_open"] = "people" in request.GET
     return render(request, "mentorship/journey.html", context)
 
 

@@ -19,7 +19,9 @@ the same number of queries whatever the cohort's size.
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
+from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -101,9 +103,15 @@ class PersonJourney:
     mentor_name: str
     dates: dict[str, date | None]
     today: date
-    actions: list[Action] = field(default_factory=list)
+    mentor_cohort: Cohort | None = None
 
-    @property
+    @cached_property
+    def actions(self) -> list[Action]:
+        # Built only for the people a page shows: reversing URLs for every APM of a large
+        # cohort cost more than the rest of the funnel.
+        return _actions(self, self.mentor_cohort)
+
+    @cached_property
     def furthest(self) -> str:
         return next(code for code in reversed(STEP_CODES) if self.dates[code] is not None)
 
@@ -133,6 +141,8 @@ class StepFigure:
     median_days: float | None
     measured: int
     stalled: list[PersonJourney] = field(default_factory=list)
+    # The part of ``stalled`` a page shows (see funnel_paginate).
+    stalled_page: Page | None = None
 
     @property
     def median_display(self) -> str:
@@ -149,6 +159,8 @@ class Funnel:
     steps: list[StepFigure]
     people: list[PersonJourney]
     mentor_cohort: Cohort | None
+    # The part of ``people`` a page shows (see funnel_paginate).
+    people_page: Page | None = None
 
     @property
     def intake_count(self) -> int:
@@ -343,7 +355,7 @@ def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel
             step.stalled.sort(key=lambda person: (-person.days_waiting, person.name))
         steps.append(step)
     for person in people:
-        person.actions = _actions(person, mentor_cohort)
+        person.mentor_cohort = mentor_cohort
     return Funnel(
         cohort=cohort,
         days=days,
@@ -352,6 +364,26 @@ def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel
         people=people,
         mentor_cohort=mentor_cohort,
     )
+
+
+STALLED_PER_PAGE = 25
+PEOPLE_PER_PAGE = 100
+
+
+def funnel_paginate(
+    funnel: Funnel, *, stalled_at: str | None = None, stalled_page=1, people_page=1
+) -> Funnel:
+    """Choose the page of each stalled list and of the table of people a page shows.
+
+    Both grow with the cohort (thousands of rows at 10,000 people), so a page shows the
+    first STALLED_PER_PAGE stalled people of each step, longest waiting first, except at
+    ``stalled_at``, which shows ``stalled_page``. Bad page numbers show the nearest page.
+    """
+    for step in funnel.steps:
+        number = stalled_page if step.code == stalled_at else 1
+        step.stalled_page = Paginator(step.stalled, STALLED_PER_PAGE).get_page(number)
+    funnel.people_page = Paginator(funnel.people, PEOPLE_PER_PAGE).get_page(people_page)
+    return funnel
 
 
 def journey_cohorts():

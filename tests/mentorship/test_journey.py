@@ -10,7 +10,10 @@ The cohort below has five APMs, each stopped at a different step (days before to
     Eve       60      50         46            20        10            5
 """
 
+import re
 from datetime import datetime, time, timedelta
+from html import unescape
+from urllib.parse import parse_qsl
 
 import pytest
 from django.db import connection
@@ -100,6 +103,12 @@ def people(cohort, committee, make_apm, make_mentor):
 def committee_client(client, committee):
     client.force_login(committee)
     return client
+
+
+def page_links(html):
+    """(query, anchor) of each link in the page navigation of ``html``."""
+    links = re.findall(r'class="page-link" href="\?([^"#]*)#([^"]*)"', html)
+    return [(dict(parse_qsl(unescape(query))), anchor) for query, anchor in links]
 
 
 def figures(funnel):
@@ -276,6 +285,56 @@ class TestJourneyPage:
         for _ in range(4):
             make_apm(submitted_at=at_noon(30))
         assert count() == before
+
+    def test_a_long_stalled_list_shows_a_page_at_a_time_longest_waiting_first(
+        self, committee_client, cohort, people, make_apm, monkeypatch
+    ):
+        monkeypatch.setattr(journey.funnel, "STALLED_PER_PAGE", 1)
+        make_apm(user__full_name="Zed Apm", submitted_at=at_noon(30))
+        query = {"cohort": cohort.slug, "days": "21"}
+        first = committee_client.get(URL, query).content.decode()
+        stalled = first.split('id="stalled-heading"')[1].split('id="counting-heading"')[0]
+        assert "Stalled at “Intake submitted” (2)" in stalled  # the count is of all of them
+        assert "Ada Apm" in stalled
+        assert "Zed Apm" not in stalled
+        assert "Showing 1 to 1 of 2, longest waiting first." in stalled
+        assert page_links(stalled) == [
+            (
+                {"cohort": cohort.slug, "days": "21", "stalled": "intake", "page": "2"},
+                "stalled-intake",
+            )
+        ]
+
+        second = committee_client.get(URL, {**query, "stalled": "intake", "page": "2"})
+        page = second.content.decode()
+        assert "Zed Apm" in page
+        assert "Ben Apm" in page  # other steps stay on their first page
+        assert second.context["funnel"].steps[0].stalled_page.number == 2
+
+    def test_the_table_of_every_apm_shows_a_page_at_a_time_by_name(
+        self, committee_client, cohort, people, monkeypatch
+    ):
+        monkeypatch.setattr(journey.funnel, "PEOPLE_PER_PAGE", 2)
+        response = committee_client.get(URL, {"cohort": cohort.slug, "people": "2"})
+        funnel = response.context["funnel"]
+        assert [person.name for person in funnel.people_page] == ["Cal Apm", "Dee Apm"]
+        page = response.content.decode()
+        assert "Show the date each of the 5 APMs reached each step" in page
+        assert "Showing 3 to 4 of 5, by name." in page
+        assert "<details open>" in page  # the table someone paged through stays open
+        assert page_links(page.split('id="people-heading"')[1]) == [
+            ({"cohort": cohort.slug, "days": "21", "people": "1"}, "people"),
+            ({"cohort": cohort.slug, "days": "21", "people": "3"}, "people"),
+        ]
+
+    def test_a_bad_page_number_shows_the_nearest_page(self, committee_client, cohort, people):
+        response = committee_client.get(
+            URL, {"cohort": cohort.slug, "stalled": "intake", "page": "x", "people": "99"}
+        )
+        assert response.status_code == 200
+        funnel = response.context["funnel"]
+        assert funnel.steps[0].stalled_page.number == 1
+        assert funnel.people_page.number == funnel.people_page.paginator.num_pages
 
     def test_the_admin_index_and_home_link_to_the_journey(self, committee_client):
         admin_page = committee_client.get(reverse("admin:index")).content.decode()
