@@ -1,0 +1,90 @@
+"""The journey page keeps its shape as the organisation grows: the same queries at a small
+and a larger seeded organisation, and an index under each of the funnel's queries."""
+
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from matching.models import Match, Meeting
+from mentorship.common.models import AuditLog
+from mentorship.journey import cohort_funnel
+from mentorship.management.organisation import COHORT_SLUG, Size, organisation_seed
+from mentorship.models import Cohort, Enrollment, Notification, Profile, Promotion, User
+from surveys.models import Invitation
+
+pytestmark = pytest.mark.django_db
+SMALL, LARGER = (
+    Size(apms=3, mentors=2, survey_responses=2, audit_days=2),
+    Size(apms=30, mentors=12, survey_responses=20, audit_days=5),
+)
+# Tables that grow with the organisation; a plan may read the small ones (cohorts,
+# surveys) from end to end.
+LARGE_TABLES = {
+    model._meta.db_table
+    for model in (Enrollment, Match, Meeting, Invitation, Profile, User, Promotion, AuditLog,
+                  Notification)
+}  # fmt: skip
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="EXPLAIN and its plan are PostgreSQL's"
+)
+
+
+def journey(**query) -> str:
+    return f"{reverse('journey')}?{urlencode(query)}" if query else reverse("journey")
+
+
+PATHS = [
+    journey(),
+    journey(cohort=COHORT_SLUG),
+    journey(cohort=COHORT_SLUG, days=1, stalled="first_meeting", page=2, people=2),
+]
+
+
+def queries_at(size: Size, committee) -> dict[str, int]:
+    """Queries of each journey page in an organisation of ``size``."""
+    with transaction.atomic():
+        organisation_seed(size)
+        client = Client()
+        client.force_login(committee)
+        counts = {}
+        for path in PATHS:
+            client.get(path)  # fills per-process caches (content types, templates)
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(path).status_code == 200
+            counts[path] = len(captured)
+        transaction.set_rollback(True)
+    return counts
+
+
+def test_the_journey_runs_as_many_queries_in_a_larger_organisation(committee):
+    assert queries_at(SMALL, committee) == queries_at(LARGER, committee)
+
+
+def seq_scans_of_large_tables(sql: str) -> set[str]:
+    """Large tables the plan of ``sql`` reads from end to end with sequential scans
+    priced out: at test sizes one is cheapest whatever the indexes, so a Seq Scan left
+    in the plan means no index serves it."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return set(re.findall(r"Seq Scan on (\w+)", plan)) & LARGE_TABLES
+
+
+@on_postgresql
+def test_every_query_of_the_funnel_is_served_by_an_index():
+    organisation_seed(LARGER)
+    cohort = Cohort.objects.get(slug=COHORT_SLUG)
+    with CaptureQueriesContext(connection) as captured:
+        cohort_funnel(cohort=cohort)
+    assert len(captured) >= 6  # the enrollments, the four steps, the survey answers
+    scanned = {
+        query["sql"]: seq_scans_of_large_tables(query["sql"])
+        for query in captured.captured_queries
+    }
+    assert {sql: tables for sql, tables in scanned.items() if tables} == {}
