@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -72,6 +73,11 @@ class Topic(TimeStampedModel):
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOTH)
     minutes = models.PositiveSmallIntegerField(default=20, help_text="Estimated time to discuss.")
     is_published = models.BooleanField("published", default=True)
+    # PostgreSQL only: the full-text search document (title A, summary and category name
+    # B, body C), written by a database trigger on every insert or update of a topic and
+    # on every rename of its category (migration 0005), whichever code path writes them.
+    # Stays empty on SQLite, whose search does not use it.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["category__order", "title"]

@@ -1,8 +1,8 @@
 """Reads for the toolkit: filtered and searched topic lists, suggestions for a pair."""
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.http import Http404
 
 from toolkit.models import Bookmark, Category, Topic
@@ -23,24 +23,24 @@ def with_bookmarks(queryset, user):
 def topic_search(queryset, text: str):
     """Topics matching the words in ``text``, best first.
 
-    PostgreSQL: full-text search with ranking (title weighs most, then the summary,
-    the prompts' category and the body). SQLite: every word must appear somewhere in
-    the title, summary, body or category; title matches first.
+    PostgreSQL: full-text search (every word, "quoted phrases", "-exclusions") ranked
+    with the title weighing most, then the summary and the category, then the body.
+    SQLite: every word must appear somewhere in the title, summary, body or category;
+    title matches first.
     """
     text = " ".join(text.split())[:200]
     if not text:
         return queryset
     if connection.vendor == "postgresql":
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("summary", weight="B", config="english")
-            + SearchVector("category__name", weight="B", config="english")
-            + SearchVector("body", weight="C", config="english")
-        )
+        # The stored vector (kept by a trigger, see migration 0005) is the weighted
+        # document the search once built for every topic on every request; ``@@`` lets
+        # the GIN index find the topics that have all the words (as on SQLite), minus
+        # any "-excluded" ones. ts_rank alone also ranked topics with only some words,
+        # or with an excluded one, above zero.
         query = SearchQuery(text, search_type="websearch", config="english")
         return (
-            queryset.annotate(rank=SearchRank(vector, query))
-            .filter(rank__gt=0)
+            queryset.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "title")
         )
     for word in text.split():
