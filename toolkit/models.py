@@ -44,6 +44,13 @@ def validate_reading(value):
             raise ValidationError(READING_BAD_URL, code="reading_url", params={"url": url})
 
 
+class TopicManager(models.Manager):
+    def get_queryset(self):
+        # The search vector is only for PostgreSQL's WHERE and ORDER BY: loading it would
+        # move more text than the topics' bodies on every list.
+        return super().get_queryset().defer("search_vector")
+
+
 class Topic(TimeStampedModel):
     """A conversation starter: what to talk about, questions to ask, and further reading."""
 
@@ -78,6 +85,8 @@ class Topic(TimeStampedModel):
     # on every rename of its category (migration 0005), whichever code path writes them.
     # Stays empty on SQLite, whose search does not use it.
     search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = TopicManager()
 
     class Meta:
         ordering = ["category__order", "title"]

@@ -8,6 +8,8 @@ from django.http import Http404
 from toolkit.models import Bookmark, Category, Topic
 
 SUGGESTION_COUNT = 5
+# What a topic card, a suggestion or a saved-topics line does not show: lists skip them.
+NOT_ON_CARDS = ("body", "prompts", "reading")
 
 
 def published_topics():
@@ -61,7 +63,7 @@ def topic_search(queryset, text: str):
 
 
 def topic_list(*, user, category: str = "", stage: str = "", audience: str = "", q: str = ""):
-    topics = with_bookmarks(published_topics(), user)
+    topics = with_bookmarks(published_topics().defer(*NOT_ON_CARDS), user)
     if category:
         topics = topics.filter(category__slug=category)
     if stage:
@@ -86,6 +88,7 @@ def get_published_topic(*, slug: str, user) -> Topic:
 def related_topics(topic: Topic, limit: int = 3):
     return (
         published_topics()
+        .defer(*NOT_ON_CARDS)
         .filter(category=topic.category)
         .exclude(pk=topic.pk)
         .order_by("title")[:limit]
@@ -93,7 +96,12 @@ def related_topics(topic: Topic, limit: int = 3):
 
 
 def bookmarked_topics(user):
-    return published_topics().filter(bookmarks__user=user).order_by("-bookmarks__created_at")
+    return (
+        published_topics()
+        .defer(*NOT_ON_CARDS)
+        .filter(bookmarks__user=user)
+        .order_by("-bookmarks__created_at")
+    )
 
 
 def topic_suggestions(
@@ -115,6 +123,7 @@ def topic_suggestions(
     shared = apm_interests & mentor_topics
     candidates = list(
         published_topics()
+        .defer(*NOT_ON_CARDS)
         .filter(audience__in=[Topic.Audience.BOTH, audience])
         .filter(
             Q(category_id__in=apm_interests | mentor_topics) | Q(stage=Topic.Stage.GETTING_STARTED)
