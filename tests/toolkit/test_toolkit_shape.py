@@ -3,54 +3,21 @@ a small and a larger seeded organisation, and indexes under the heavy ones."""
 
 import pytest
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.db import connection
 from django.urls import reverse
 
-from mentorship.management.organisation import EMAIL_DOMAIN, Size, organisation_seed
-from mentorship.models import User
+from matching.models import Match, Meeting
+from matching.selectors import matches_for_user
+from mentorship.management.organisation import organisation_seed
+from tests.toolkit.shape import LARGER, SMALL, plan, queries_at
 from toolkit import selectors
 from toolkit.models import Category, Topic
 
 pytestmark = pytest.mark.django_db
 TOPICS = reverse("toolkit:topics")
-SMALL, LARGER = (
-    Size(apms=3, mentors=2, survey_responses=2, audit_days=2),
-    Size(apms=30, mentors=12, survey_responses=20, audit_days=5),
-)
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="EXPLAIN and the search vector need PostgreSQL"
 )
-
-
-def queries_at(size: Size, paths: list[str]) -> dict[str, int]:
-    """Queries of each page for the first seeded APM, in an organisation of ``size``."""
-    with transaction.atomic():
-        organisation_seed(size)
-        client = Client()
-        client.force_login(User.objects.get(email=f"apm-00001@{EMAIL_DOMAIN}"))
-        counts = {}
-        for path in paths:
-            client.get(path)  # fills per-process caches (content types, templates)
-            with CaptureQueriesContext(connection) as captured:
-                assert client.get(path).status_code == 200
-            counts[path] = len(captured)
-        transaction.set_rollback(True)
-    return counts
-
-
-def plan(queryset) -> str:
-    """The plan PostgreSQL would choose if sequential scans were a last resort.
-
-    At test sizes a sequential scan of a small table is cheapest whatever the indexes,
-    so they are priced out: a Seq Scan left in the plan means no index serves it.
-    """
-    sql, params = queryset.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_the_list_and_search_run_as_many_queries_in_a_larger_organisation():
@@ -87,3 +54,15 @@ def test_the_title_weighs_more_than_the_body():
     in_body = Topic.objects.create(title="Plain", slug="in-body", body="wombat", **base)
     in_title = Topic.objects.create(title="Wombat", slug="in-title", body="plain", **base)
     assert list(selectors.topic_search(Topic.objects.all(), "wombat")) == [in_title, in_body]
+
+
+@on_postgresql
+def test_the_pair_suggestions_find_the_match_and_its_meetings_through_indexes():
+    organisation_seed(SMALL)
+    match = Match.objects.filter(status=Match.Status.ACTIVE).order_by("pk").first()
+    active = matches_for_user(match.apm.user).filter(status=Match.Status.ACTIVE)[:1]
+    met = Meeting.objects.filter(match=match).values_list("topics", flat=True)
+    for queryset in (active, met):
+        assert "Seq Scan on matching_match" not in plan(queryset)
+        assert "Seq Scan on mentorship_meeting" not in plan(queryset)
+        assert "Seq Scan on mentorship_enrollment" not in plan(queryset)
