@@ -2,7 +2,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 
-from mentorship.models import Cohort, Enrollment, User
+from mentorship.models import Cohort, Enrollment, Profile, User
 from mentorship.roles import COMMITTEE_GROUP
 
 COMMITTEE = "committee"
@@ -113,6 +113,16 @@ def get_own_enrollment(*, user, cohort, role) -> Enrollment | None:
         .prefetch_related("topics")
         .first()
     )
+
+
+def get_own_profile(*, user) -> Profile:
+    """The person's profile with their manager (the intake form shows the manager's
+    address), or a new unsaved one."""
+    profile = Profile.objects.select_related("manager").filter(user=user).first()
+    if profile is None:
+        return Profile(user=user)
+    profile.user = user  # the signed-in user object, not a second copy
+    return profile
 
 
 def enrollment_shared_answers(*, enrollment: Enrollment) -> list[tuple[str, str]]:

@@ -32,7 +32,6 @@ from mentorship.models import (
     Enrollment,
     GraduationGuide,
     NotificationPreference,
-    Profile,
     Role,
 )
 from mentorship.outbox.queue import unsubscribe_user_id
@@ -118,7 +117,7 @@ def intake(request, slug, role):
         status = 200 if request.method == "GET" else 409
         return render(request, "mentorship/intake_closed.html", context, status=status)
 
-    profile = getattr(request.user, "profile", None) or Profile(user=request.user)
+    profile = selectors.get_own_profile(user=request.user)
     instance = enrollment or Enrollment(user=request.user, cohort=cohort, role=role)
     data = request.POST if request.method == "POST" else None
     profile_form = ProfileForm(data, instance=profile, user=request.user)
