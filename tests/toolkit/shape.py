@@ -13,23 +13,25 @@ LARGER = Size(apms=30, mentors=12, survey_responses=20, audit_days=5)
 FIRST_APM = f"apm-00001@{EMAIL_DOMAIN}"
 
 
-def queries_at(size: Size, paths: list[str], *, viewer=None) -> dict[str, int]:
+def queries_at(size: Size, paths, *, viewer=None) -> dict[str, int]:
     """Queries of each page in an organisation of ``size``, rolled back afterwards.
 
-    ``viewer`` picks who looks (a function of the seed's result), by default the first
-    seeded APM.
+    ``paths``: a list, or a function of the seed's result returning {name: path} for
+    pages about seeded rows. ``viewer`` picks who looks (a function of the seed's
+    result), by default the first seeded APM.
     """
     with transaction.atomic():
         seeded = organisation_seed(size)
         user = viewer(seeded) if viewer else User.objects.get(email=FIRST_APM)
+        named = paths(seeded) if callable(paths) else {path: path for path in paths}
         client = Client()
         client.force_login(user)
         counts = {}
-        for path in paths:
+        for name, path in named.items():
             client.get(path)  # fills per-process caches (content types, templates)
             with CaptureQueriesContext(connection) as captured:
                 assert client.get(path).status_code == 200
-            counts[path] = len(captured)
+            counts[name] = len(captured)
         transaction.set_rollback(True)
     return counts
 
