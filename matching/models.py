@@ -123,7 +123,11 @@ class Proposal(TimeStampedModel):
 
     class Meta:
         ordering = ["-score", "id"]
-        indexes = [models.Index(fields=["cohort", "status"])]
+        indexes = [
+            models.Index(fields=["cohort", "status"]),
+            # The admin's list pages through proposals best first.
+            models.Index(fields=["-score", "id"], name="proposal_best_first_idx"),
+        ]
         permissions = [("approve_proposal", "Can approve or reject proposals")]
         constraints = [
             models.UniqueConstraint(fields=["run", "apm"], name="proposal_one_per_apm_per_run"),
@@ -189,6 +193,8 @@ class Match(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "matches"
+        # The admin's list pages through matches in this order (read backwards).
+        indexes = [models.Index(fields=["created_at", "id"], name="match_created_idx")]
         constraints = [
             # The last line of defence against two admins approving at once.
             models.UniqueConstraint(
@@ -228,6 +234,8 @@ class Meeting(TimeStampedModel):
     class Meta:
         db_table = "mentorship_meeting"
         ordering = ["-occurred_on", "-id"]
+        # The admin's list pages through meetings in this order (read backwards).
+        indexes = [models.Index(fields=["occurred_on", "id"], name="meeting_occurred_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),

@@ -457,7 +457,11 @@ class Notification(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The outbox's admin list pages through emails newest first (read backwards).
+            models.Index(fields=["created_at", "id"], name="notification_created_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "user", "object_key", "period"], name="notification_once_per_key"

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from surveys import services
 from surveys.forms import FromTemplateForm, SurveyAdminForm
 from surveys.models import Invitation, Question, Survey
@@ -264,13 +265,16 @@ class AnsweredFilter(ValidatedListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(AdminInputMixin, admin.ModelAdmin):
+class InvitationAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """Who was asked and whether they answered (never what they answered, nor drafts)."""
 
     list_display = ["person", "survey", "role", "business_unit", "invited_email_sent_at",
                     "reminder_count", "has_answered"]  # fmt: skip
     list_filter = [AnsweredFilter, "role", "survey__cohort", "survey"]
     list_select_related = ["user", "survey", "business_unit"]
+    # Newest first, from the primary key: the model's order (survey, then name) spans
+    # three tables, so every page sorted all invitations.
+    ordering = ["-id"]
     search_fields = ["user__full_name", "user__email", "survey__title"]
     fields = ["survey", "user", "role", "business_unit", "created_at", "invited_email_sent_at",
               "reminder_count", "last_reminded_at", "has_answered"]  # fmt: skip

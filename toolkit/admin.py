@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from toolkit import services
 from toolkit.markdown import render_markdown
 from toolkit.models import Bookmark, Category, Topic
@@ -68,9 +69,11 @@ class TopicAdmin(AdminInputMixin, admin.ModelAdmin):
 
 
 @admin.register(Bookmark)
-class BookmarkAdmin(AdminInputMixin, admin.ModelAdmin):
+class BookmarkAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["topic", "created_at"]
-    list_select_related = ["topic"]
+    # The user too: each row's checkbox is labelled with the bookmark's name, "<user>
+    # saved <topic>", which read one user a row.
+    list_select_related = ["topic", "user"]
     list_filter = ["topic__category"]
 
     def has_add_permission(self, request):

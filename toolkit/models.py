@@ -113,6 +113,8 @@ class Bookmark(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The admin's list pages through bookmarks newest first (read backwards).
+        indexes = [models.Index(fields=["created_at", "id"], name="bookmark_created_idx")]
         constraints = [
             models.UniqueConstraint(fields=["user", "topic"], name="bookmark_once_per_topic"),
         ]

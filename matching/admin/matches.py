@@ -16,11 +16,12 @@ from matching.models import (
 )
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.graduation import apm_graduate
 
 
 @admin.register(Match)
-class MatchAdmin(AdminInputMixin, admin.ModelAdmin):
+class MatchAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["apm_name", "mentor_name", "cohort", "status", "score", "approved_by",
                     "created_at", "introduced_at"]  # fmt: skip
     list_filter = ["status", "cohort"]

@@ -8,6 +8,7 @@ from matching.models import (
 )
 from mentorship.common.admin_actions import apply_each, report
 from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import BusinessUnit
 
 
@@ -40,7 +41,7 @@ class MentorUnitFilter(BusinessUnitFilter):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(AdminInputMixin, admin.ModelAdmin):
+class ProposalAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["apm_name", "mentor_name", "score_display", "reasons", "status", "run"]
     list_filter = ["status", "cohort", "run", ApmUnitFilter, MentorUnitFilter]
     list_select_related = ["apm__user", "mentor__user", "run", "run__cohort"]

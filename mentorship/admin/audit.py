@@ -3,13 +3,14 @@
 from django.contrib import admin
 
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import (
     AuditLog,
 )
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(AdminInputMixin, admin.ModelAdmin):
+class AuditLogAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """Append-only: the log is the record of what the committee did, so no one edits it.
 
     Rows are written by services only. A superuser may delete rows (say, to erase

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mentorship import intake, roster
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.common.spreadsheets import csv_response
 from mentorship.models import (
     Enrollment,
@@ -28,7 +29,7 @@ class EnrollmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(AdminInputMixin, admin.ModelAdmin):
+class EnrollmentAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """Intake answers the committee may correct; the workflow fields are read-only.
 
     Enrollments come from the intake and the roster import, so there is no add form.
@@ -48,6 +49,10 @@ class EnrollmentAdmin(AdminInputMixin, admin.ModelAdmin):
     list_filter = ["cohort", "role", "status", "user__profile__business_unit"]
     search_fields = ["user__full_name", "user__email"]
     list_select_related = ["cohort", "user__profile__business_unit"]
+    # Newest first, from the primary key: the model's order (cohort, role, name) spans
+    # three tables, so no index serves it and every page sorted all enrollments.
+    # Each column still sorts when clicked, and the cohort filter narrows the list.
+    ordering = ["-id"]
     autocomplete_fields = ["topics"]
     readonly_fields = ["user", "cohort", "role", "status", "submitted_at", "shared_with_mentor"]
     fields = [*readonly_fields, *intake.COMMITTEE_EDITABLE_FIELDS]

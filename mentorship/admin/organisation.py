@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import (
     BusinessUnit,
     Profile,
@@ -12,7 +13,7 @@ from mentorship.models import (
 
 
 @admin.register(Profile)
-class ProfileAdmin(AdminInputMixin, admin.ModelAdmin):
+class ProfileAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = [
         "user_name",
         "user_email",
@@ -25,6 +26,9 @@ class ProfileAdmin(AdminInputMixin, admin.ModelAdmin):
     list_filter = ["business_unit"]
     search_fields = ["user__full_name", "user__email", "title"]
     list_select_related = ["user", "business_unit", "team__business_unit", "manager"]
+    # Newest first, from the primary key: ordering by name (another table) sorted every
+    # profile on each page. The name column still sorts when clicked.
+    ordering = ["-id"]
     autocomplete_fields = ["user", "manager", "business_unit", "team"]
 
     @admin.display(description="Name", ordering="user__full_name")

@@ -5,6 +5,7 @@ from django.utils.text import Truncator
 
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import Notification
 from mentorship.outbox import sending
 
@@ -15,7 +16,7 @@ BODY_NOT_SHOWN = (
 
 
 @admin.register(Notification)
-class NotificationAdmin(AdminInputMixin, admin.ModelAdmin):
+class NotificationAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """What went out, what is waiting, and what failed with the mail server's answer.
 
     Rows are written by the outbox only; the committee's one move is to send a failed
@@ -24,10 +25,11 @@ class NotificationAdmin(AdminInputMixin, admin.ModelAdmin):
 
     list_display = ["created_at", "kind", "to_email", "subject", "status", "attempts",
                     "next_attempt_at", "sent_at", "short_error"]  # fmt: skip
-    list_filter = ["status", "kind"]
+    # Dates as a filter (today, past 7 days, this month, this year) rather than a date
+    # hierarchy, whose links come from reading the date of every email ever sent.
+    list_filter = ["status", "kind", "created_at"]
     search_fields = ["to_email", "subject", "user__email", "user__full_name"]
     list_select_related = ["user"]
-    date_hierarchy = "created_at"
     actions = ["retry_selected"]
     fields = ["kind", "user", "to_email", "subject", "status", "attempts", "last_error",
               "next_attempt_at", "claimed_at", "sent_at", "created_at", "object_key",

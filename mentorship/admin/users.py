@@ -23,6 +23,7 @@ from django.urls import reverse
 from mentorship import accounts
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import (
     User,
 )
@@ -33,7 +34,7 @@ ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class UserAdmin(AdminInputMixin, DjangoUserAdmin):
+class UserAdmin(AdminInputMixin, LargeTableAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active", "groups"]
@@ -173,7 +174,7 @@ class GroupAdmin(AdminInputMixin, DjangoGroupAdmin):
 
 
 @admin.register(EmailAddress)
-class EmailAddressAdmin(AdminInputMixin, AllauthEmailAddressAdmin):
+class EmailAddressAdmin(AdminInputMixin, LargeTableAdminMixin, AllauthEmailAddressAdmin):
     """Read-only but to superusers, whatever permissions someone was given by hand.
 
     An address put on an account, or marked verified or primary, is one a reset link
