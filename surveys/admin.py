@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from surveys import services
@@ -70,7 +71,7 @@ class KindFilter(ValidatedListFilter):
 
 
 @admin.register(Survey)
-class SurveyAdmin(AdminInputMixin, admin.ModelAdmin):
+class SurveyAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     form = SurveyAdminForm
     list_display = ["title", "cohort", "audience", "is_anonymous", "state", "opens_at",
                     "closes_at", "answered", "results_link"]  # fmt: skip

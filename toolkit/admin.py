@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
+from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from toolkit import services
@@ -10,7 +11,7 @@ from toolkit.models import Bookmark, Category, Topic
 
 
 @admin.register(Category)
-class CategoryAdmin(AdminInputMixin, admin.ModelAdmin):
+class CategoryAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "order", "topic_count"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
@@ -25,7 +26,7 @@ class CategoryAdmin(AdminInputMixin, admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(AdminInputMixin, admin.ModelAdmin):
+class TopicAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = ["title", "category", "stage", "audience", "minutes", "is_published"]
     list_filter = ["is_published", "category", "stage", "audience"]
     list_select_related = ["category"]

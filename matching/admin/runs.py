@@ -15,6 +15,7 @@ from matching.models import (
     UnmatchedApm,
 )
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 
 # Shown on the run: the committee member is in the audit row.
@@ -37,7 +38,7 @@ class UnmatchedInline(admin.TabularInline):
 
 
 @admin.register(MatchingRun)
-class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
+class MatchingRunAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = ["__str__", "cohort", "status", "started_by", "created_at", "apm_count",
                     "matched_count", "unmatched_count", "total_score", "optimal"]  # fmt: skip
     list_filter = ["status", "cohort"]

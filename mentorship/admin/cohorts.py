@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 
 from mentorship import cohorts, roster
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.models import (
     Cohort,
@@ -53,7 +54,7 @@ class RosterUploadForm(forms.Form):
 
 
 @admin.register(Cohort)
-class CohortAdmin(AdminInputMixin, admin.ModelAdmin):
+class CohortAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "status",

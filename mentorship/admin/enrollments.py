@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from mentorship import intake, roster
+from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.common.spreadsheets import csv_response
@@ -29,7 +30,9 @@ class EnrollmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
+class EnrollmentAdmin(
+    AdminInputMixin, SummarisedDeletionMixin, LargeTableAdminMixin, admin.ModelAdmin
+):
     """Intake answers the committee may correct; the workflow fields are read-only.
 
     Enrollments come from the intake and the roster import, so there is no add form.

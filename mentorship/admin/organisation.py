@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import (
@@ -13,7 +14,9 @@ from mentorship.models import (
 
 
 @admin.register(Profile)
-class ProfileAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
+class ProfileAdmin(
+    AdminInputMixin, SummarisedDeletionMixin, LargeTableAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "user_name",
         "user_email",
@@ -48,7 +51,7 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(BusinessUnit)
-class BusinessUnitAdmin(AdminInputMixin, admin.ModelAdmin):
+class BusinessUnitAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = ["name", "team_count", "people_count"]
     search_fields = ["name"]
     inlines = [TeamInline]
@@ -73,7 +76,7 @@ class BusinessUnitAdmin(AdminInputMixin, admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(AdminInputMixin, admin.ModelAdmin):
+class TeamAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = ["name", "business_unit", "people_count"]
     list_filter = ["business_unit"]
     search_fields = ["name", "business_unit__name"]

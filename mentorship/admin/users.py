@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from mentorship import accounts
 from mentorship.common.admin_actions import apply_each
+from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import (
@@ -34,7 +35,7 @@ ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class UserAdmin(AdminInputMixin, LargeTableAdminMixin, DjangoUserAdmin):
+class UserAdmin(AdminInputMixin, SummarisedDeletionMixin, LargeTableAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active", "groups"]

@@ -1,0 +1,76 @@
+"""Delete confirmations name a few rows of each kind and count the rest (issue 13)."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from mentorship.common.admin_deletion import SHOWN_PER_MODEL, deleted_objects_summary
+from mentorship.models import Cohort
+from tests.factories import CohortFactory, EnrollmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MORE = 5
+
+
+def flat(lines):
+    for line in lines:
+        if isinstance(line, list):
+            yield from flat(line)
+        else:
+            yield str(line)
+
+
+def delete_page(client, cohort):
+    return client.get(reverse("admin:mentorship_cohort_delete", args=[cohort.pk]))
+
+
+def test_cohort_delete_confirmation_names_a_few_enrollments_and_counts_all(admin_client):
+    cohort = CohortFactory(name="Big cohort")
+    EnrollmentFactory.create_batch(SHOWN_PER_MODEL + MORE, cohort=cohort)
+
+    response = delete_page(admin_client, cohort)
+
+    assert response.status_code == 200
+    lines = list(flat(response.context["deleted_objects"]))
+    named = [line for line in lines if line.startswith("Enrollment: ")]
+    assert len(named) == SHOWN_PER_MODEL
+    total = SHOWN_PER_MODEL + MORE
+    assert f"… and {MORE} more enrollments ({total} in all)" in lines
+    assert dict(response.context["model_count"])["enrollments"] == total
+    assert "Big cohort" in response.text
+
+
+def test_cohort_delete_confirmation_queries_do_not_grow_with_the_enrollments(admin_client):
+    small, large = CohortFactory(), CohortFactory()
+    EnrollmentFactory.create_batch(3, cohort=small)
+    EnrollmentFactory.create_batch(SHOWN_PER_MODEL * 3, cohort=large)
+    delete_page(admin_client, small)  # fills per-process caches
+
+    counts = []
+    for cohort in (small, large):
+        with CaptureQueriesContext(connection) as captured:
+            assert delete_page(admin_client, cohort).status_code == 200
+        counts.append(len(captured))
+    # Each enrollment named costs its person's name: at most SHOWN_PER_MODEL of them.
+    assert counts[1] - counts[0] <= 2 * (SHOWN_PER_MODEL - 3)
+    assert counts[1] < SHOWN_PER_MODEL * 3
+
+
+def test_delete_summary_still_checks_permission_for_every_kind_of_row():
+    cohort = CohortFactory()
+    EnrollmentFactory.create_batch(SHOWN_PER_MODEL + MORE, cohort=cohort)
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="delete_cohort"))
+    request = RequestFactory().get("/")
+    request.user = user
+
+    _, _, perms_needed, _ = deleted_objects_summary(
+        Cohort.objects.filter(pk=cohort.pk), request, admin.site
+    )
+
+    assert "enrollment" in perms_needed
