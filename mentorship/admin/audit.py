@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from mentorship.common.admin_input import AdminInputMixin
-from mentorship.common.admin_paging import LargeTableAdminMixin
+from mentorship.common.admin_paging import IndexedValuesListFilter, LargeTableAdminMixin
 from mentorship.models import (
     AuditLog,
 )
@@ -18,7 +18,7 @@ class AuditLogAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """
 
     list_display = ["created_at", "action", "actor", "target", "summary"]
-    list_filter = ["action"]
+    list_filter = [("action", IndexedValuesListFilter)]
     search_fields = ["summary"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]

@@ -9,6 +9,7 @@ to date by autovacuum), the pages are the same. A filtered or searched list is c
 exactly, since the filters the admin offers are served by indexes.
 """
 
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -55,3 +56,29 @@ class LargeTableAdminMixin:
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+
+class IndexedValuesListFilter(admin.AllValuesFieldListFilter):
+    """Django's "all values" filter (the same links and parameters), whose choices come
+    from the column's index on PostgreSQL: one index probe per distinct value (a loose
+    index scan) instead of reading the whole table for ``SELECT DISTINCT``.
+
+    Only for a NOT NULL column with an index, on a ModelAdmin whose queryset is the
+    whole table (the choices are the table's values, as Django's would be).
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        connection = connections[model._default_manager.db]
+        if connection.vendor != "postgresql" or field.null or field_path != field.name:
+            return
+        table, column = (
+            connection.ops.quote_name(name) for name in (model._meta.db_table, field.column)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE v AS (SELECT MIN({column}) AS value FROM {table} "  # noqa: S608 - names from the model
+                f"UNION ALL SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.value) "
+                "FROM v WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL"
+            )
+            self.lookup_choices = [row[0] for row in cursor.fetchall()]

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mentorship.common.models import AuditLog
 from mentorship.demo import seed_demo
 from mentorship.management.organisation import Size, organisation_seed
 
@@ -86,3 +87,17 @@ def test_admin_list_pages_are_read_by_index(committee_client):
             if scanned or re.search(r"^\s*(-> +)?Sort ", plan, re.MULTILINE):
                 scans[f"{name}: {sql[:120]}"] = plan
     assert scans == {}
+
+
+def test_audit_log_action_filter_offers_each_action_once(committee_client):
+    seed_demo()
+    organisation_seed(LARGER)
+
+    response = committee_client.get(reverse("admin:mentorship_auditlog_changelist"))
+
+    (action_filter,) = [f for f in response.context["cl"].filter_specs if f.title == "action"]
+    expected = list(
+        AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
+    )
+    assert len(expected) > 1
+    assert list(action_filter.lookup_choices) == expected
