@@ -518,6 +518,8 @@ def misses(full: dict, full_page: dict, demo_page: dict | None) -> str:
         missed.append("p95")
     if full["errors"] or full_page["status"] != 200:
         missed.append("errors")
+    if not full["requests"]:
+        missed.append("no answer")
     if demo_page is not None and full_page["queries"] != demo_page["queries"]:
         missed.append(f"queries +{full_page['queries'] - demo_page['queries']}")
     return ", ".join(missed) or "meets"
@@ -550,7 +552,13 @@ def table(results: dict, pages: dict, sizes: list[str], rate: int, seconds: floa
         lines.append(line)
     for size in sizes:
         for name, page in pages[size].items():
-            first_error = results[size].get(name, {}).get("first_error")
+            figures = results[size].get(name, {})
+            first_error = figures.get("first_error")
+            if figures and not figures["requests"]:
+                first_error = (
+                    f"no request answered within {seconds:g} s, "
+                    f"{figures['unanswered']} still waiting"
+                )
             if page["status"] != 200 or first_error:
                 alone = page.get("note") or f"answered HTTP {page['status']} in-process"
                 lines.append(
@@ -575,6 +583,7 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="restore today's seeded dumps")
     parser.add_argument("--port", type=int, default=8710)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.prepare:
@@ -617,6 +626,11 @@ def main():
             postgres.drop_all()
         print()
         print(table(results, pages, sizes, options.rate, options.seconds, loads))
+        if options.json:
+            for size_pages in pages.values():
+                for page in size_pages.values():
+                    page.pop("cookies", None)
+            options.json.write_text(json.dumps({"results": results, "pages": pages}, indent=1))
         finished = True
     except KeyboardInterrupt:
         print("Interrupted; cleaning up.", file=sys.stderr)

@@ -8,10 +8,11 @@ Reads one JSON object a line on stdin, a page to load::
      "cookies": {"sessionid": ..., "csrftoken": ...}, "seconds": 10, "rate": 50}
 
 and answers each with one JSON line of figures (requests/s, median, p95 and p99 in
-milliseconds, errors and the first error seen). ``rate`` users each open the page once
-a second (Locust's ``constant_throughput``), so a page that answers in time is opened
-``rate`` times a second; one that does not answers fewer, and the figures show how far
-behind it fell. The first second (users starting) is left out of the figures.
+milliseconds, errors and the first error seen, requests still unanswered at the end).
+``rate`` users each open the page once a second (Locust's ``constant_throughput``), so
+a page that answers in time is opened ``rate`` times a second; one that does not
+answers fewer, and the figures show how far behind it fell. The first second (users
+starting) is left out of the figures.
 
 A process of its own: Locust patches the standard library for gevent on import, which
 the Django side of the benchmark must not see.
@@ -39,6 +40,7 @@ def load(base: str, page: dict) -> dict:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         body = urlencode(page["data"] or {}, doseq=True)
     errors: list[str] = []
+    waiting = [0]  # requests sent and not answered yet
 
     class Visitor(FastHttpUser):
         host = base
@@ -48,6 +50,13 @@ def load(base: str, page: dict) -> dict:
 
         @task
         def open_page(self):
+            waiting[0] += 1
+            try:
+                self._request()
+            finally:
+                waiting[0] -= 1
+
+        def _request(self):
             with self.client.request(
                 page["method"], page["path"], data=body, headers=headers, name=page["name"],
                 allow_redirects=False, catch_response=True,
@@ -76,6 +85,9 @@ def load(base: str, page: dict) -> dict:
         "p95": total.get_response_time_percentile(0.95) if total.num_requests else None,
         "p99": total.get_response_time_percentile(0.99) if total.num_requests else None,
         "errors": total.num_failures,
+        # Still waiting when the load stopped: a page slower than the whole window
+        # shows here, not among the errors.
+        "unanswered": waiting[0],
         "first_error": next(iter(errors), ""),
     }
     runner.quit()
