@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from mentorship.common.admin_actions import apply_each
-from mentorship.common.admin_deletion import SummarisedDeletionMixin
+from mentorship.common.admin_deletion import KeepsHistoryMixin, SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from surveys import services
@@ -71,7 +71,7 @@ class KindFilter(ValidatedListFilter):
 
 
 @admin.register(Survey)
-class SurveyAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
+class SurveyAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     form = SurveyAdminForm
     list_display = ["title", "cohort", "audience", "is_anonymous", "state", "opens_at",
                     "closes_at", "answered", "results_link"]  # fmt: skip
@@ -81,6 +81,16 @@ class SurveyAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     inlines = [QuestionInline]
     actions = ["send_selected", "close_selected"]
     change_list_template = "admin/surveys/survey/change_list.html"
+    history_reason = (
+        "once a survey is sent, its invitations and answers are the program's history "
+        "and its results are counted in the outcomes. Close the survey instead."
+    )
+
+    def history_filter(self):
+        return Q(is_template=False) & ~Q(status=Survey.Status.DRAFT)
+
+    def is_history(self, survey):
+        return not survey.is_template and survey.status != Survey.Status.DRAFT
 
     def get_queryset(self, request):
         return (

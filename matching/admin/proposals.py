@@ -53,6 +53,9 @@ class ProposalAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected"]
     list_per_page = 100
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # history: what each run proposed, approved or not
+
     def has_add_permission(self, request):
         return False
 

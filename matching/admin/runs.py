@@ -15,7 +15,6 @@ from matching.models import (
     UnmatchedApm,
 )
 from mentorship.common.admin_actions import apply_each
-from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 
 # Shown on the run: the committee member is in the audit row.
@@ -38,7 +37,7 @@ class UnmatchedInline(admin.TabularInline):
 
 
 @admin.register(MatchingRun)
-class MatchingRunAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
+class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ["__str__", "cohort", "status", "started_by", "created_at", "apm_count",
                     "matched_count", "unmatched_count", "total_score", "optimal"]  # fmt: skip
     list_filter = ["status", "cohort"]
@@ -54,6 +53,9 @@ class MatchingRunAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmi
 
     def has_change_permission(self, request, obj=None):
         return False  # runs are records; they change only by running
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # history: what was proposed, and the matches approved from it
 
     @admin.action(
         description="Mark as failed (a stuck run; frees the cohort for a new run)",

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 
 from mentorship import cohorts, roster
 from mentorship.common.admin_actions import apply_each
-from mentorship.common.admin_deletion import SummarisedDeletionMixin
+from mentorship.common.admin_deletion import KeepsHistoryMixin, SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.models import (
     Cohort,
@@ -54,7 +54,7 @@ class RosterUploadForm(forms.Form):
 
 
 @admin.register(Cohort)
-class CohortAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
+class CohortAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "status",
@@ -70,6 +70,16 @@ class CohortAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     # The status moves only through the actions below, which check the allowed order.
     readonly_fields = ["status"]
     actions = ["open_intake", "close_intake", "mark_active", "close"]
+    history_reason = (
+        "once intake has opened, a cohort's enrollments, matches and answers are the "
+        "program's history. Close the cohort instead."
+    )
+
+    def history_filter(self):
+        return ~Q(status=Cohort.Status.DRAFT)
+
+    def is_history(self, cohort):
+        return cohort.status != Cohort.Status.DRAFT
 
     def get_queryset(self, request):
         submitted = Q(enrollments__status=Enrollment.Status.SUBMITTED)

@@ -6,10 +6,19 @@ or more (a proposal's name is its two people's), and the page took over a minute
 ``SummarisedDeletionMixin`` lists the first ``SHOWN_PER_MODEL`` rows of each kind and
 says how many more there are; the page's summary still counts every row, and the
 permission check still looks at every one (no query: permissions are cached).
+
+Some rows are not deleted at all: a cohort whose intake has opened, a survey that was
+sent. They are the program's history (its outcomes and results count them), and deleting
+one would take every enrollment, match and answer with it. ``KeepsHistoryMixin`` refuses
+in words, with one query, before Django's collector walks those rows.
 """
 
-from django.contrib.admin.utils import NestedObjects, quote
+from django.contrib import messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import NestedObjects, quote, unquote
 from django.db import router
+from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -90,3 +99,66 @@ class SummarisedDeletionMixin:
 
     def get_deleted_objects(self, objs, request):
         return deleted_objects_summary(objs, request, self.admin_site)
+
+
+class KeepsHistoryMixin:
+    """Rows that are the program's history cannot be deleted from the admin.
+
+    A subclass says which rows are history (``history_filter``, and ``is_history`` for one
+    row already loaded) and why (``history_reason``, one sentence naming what to do
+    instead). Their change form has no Delete link, their delete page goes back to the
+    form with the reason, and "Delete selected" refuses before anything is collected.
+    """
+
+    history_reason = ""
+
+    def history_filter(self) -> Q:
+        raise NotImplementedError
+
+    def is_history(self, obj) -> bool:
+        raise NotImplementedError
+
+    def history_refusal(self, rows, *, selected: int = 1) -> str:
+        """Why ``rows`` (at most SHOWN_PER_MODEL + 1 of them) cannot be deleted."""
+        names = ", ".join(f"“{row}”" for row in rows[:SHOWN_PER_MODEL])
+        if len(rows) > SHOWN_PER_MODEL:
+            names += " and others"
+        opts = self.model._meta
+        noun = opts.verbose_name if len(rows) == 1 else opts.verbose_name_plural
+        refusal = f"the {noun} {names} cannot be deleted: {self.history_reason}"
+        return capfirst(refusal) if selected == 1 else f"Nothing was deleted: {refusal}"
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.is_history(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.is_history(obj) and self.has_view_permission(request, obj):
+            self.message_user(request, self.history_refusal([obj]), messages.ERROR)
+            opts = self.model._meta
+            change = reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=[quote(obj.pk)],
+            )
+            return HttpResponseRedirect(change)
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (_delete_selected_unless_history, name, description)
+        return actions
+
+
+def _delete_selected_unless_history(modeladmin, request, queryset):
+    # The selected rows, without the list's annotations (counts over their history).
+    selected = modeladmin.model._default_manager.filter(pk__in=queryset.values("pk"))
+    kept = list(selected.filter(modeladmin.history_filter())[: SHOWN_PER_MODEL + 1])
+    if kept:
+        refusal = modeladmin.history_refusal(kept, selected=selected.count())
+        modeladmin.message_user(request, refusal, messages.ERROR)
+        return None
+    return delete_selected(modeladmin, request, queryset)

@@ -1,4 +1,8 @@
-"""Delete confirmations name a few rows of each kind and count the rest (issue 13)."""
+"""Delete confirmations name a few rows of each kind and count the rest (issue 13).
+
+The cohorts are drafts: a cohort whose intake has opened is history and is not deleted
+(tests/mentorship/test_admin_history.py).
+"""
 
 import pytest
 from django.contrib import admin
@@ -30,7 +34,7 @@ def delete_page(client, cohort):
 
 
 def test_cohort_delete_confirmation_names_a_few_enrollments_and_counts_all(admin_client):
-    cohort = CohortFactory(name="Big cohort")
+    cohort = CohortFactory(name="Big cohort", status=Cohort.Status.DRAFT)
     EnrollmentFactory.create_batch(SHOWN_PER_MODEL + MORE, cohort=cohort)
 
     response = delete_page(admin_client, cohort)
@@ -46,7 +50,7 @@ def test_cohort_delete_confirmation_names_a_few_enrollments_and_counts_all(admin
 
 
 def test_cohort_delete_confirmation_queries_do_not_grow_with_the_enrollments(admin_client):
-    small, large = CohortFactory(), CohortFactory()
+    small, large = (CohortFactory(status=Cohort.Status.DRAFT) for _ in range(2))
     EnrollmentFactory.create_batch(3, cohort=small)
     EnrollmentFactory.create_batch(SHOWN_PER_MODEL * 3, cohort=large)
     delete_page(admin_client, small)  # fills per-process caches
