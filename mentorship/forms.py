@@ -6,6 +6,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 
+from mentorship.common.widgets import ListSelect
 from mentorship.graduation.promotions import promotion_check
 from mentorship.models import (
     CareerTrack,
@@ -93,7 +94,7 @@ class ProfileForm(forms.ModelForm):
             "years_in_product": "Years in product management",
             "bio": "A short bio",
         }
-        widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"bio": forms.Textarea(attrs={"rows": 3}), "team": ListSelect}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,7 +102,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["team"].queryset = Team.objects.select_related("business_unit")
         for name in ("title", "business_unit", "team"):
             self.fields[name].required = True
-        self.fields["time_zone"].widget = forms.Select(
+        self.fields["time_zone"].widget = ListSelect(
             choices=[(name, name.replace("_", " ")) for name in time_zone_names()]
         )
         self.fields["full_name"].initial = user.full_name
