@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
 app = Celery("mentorship", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["mentorship.journey"])  # mentorship.journey.tasks
 
 # Every periodic job, in one place. `make run` runs beat inside its worker; production
 # runs exactly one `celery -A mentorship beat` (two would still send each email once:

@@ -490,3 +490,52 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"Preferences of {self.user}"
+
+
+class JourneySnapshot(models.Model):
+    """A cohort's journey, worked out at ``built_at`` (see mentorship.journey.snapshots).
+
+    ``steps`` holds each step's figures (code, count, share, median_days, measured); the
+    people are its ``rows``. A cache of what the enrollments, matches, meetings, surveys,
+    promotions and guides say, never a source: it can be deleted and built again.
+    """
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="+")
+    built_at = models.DateTimeField()
+    steps = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"Journey of {self.cohort_id} as of {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class JourneyRow(models.Model):
+    """One APM of a journey snapshot: the day they reached each step (None: not yet)."""
+
+    snapshot = models.ForeignKey(JourneySnapshot, on_delete=models.CASCADE, related_name="rows")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    user_id = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+    email = models.CharField(max_length=254)
+    title = models.CharField(max_length=200, blank=True)
+    mentor_name = models.CharField(max_length=300, blank=True)
+    intake = models.DateField()
+    matched = models.DateField(null=True)
+    first_meeting = models.DateField(null=True)
+    survey = models.DateField(null=True)
+    promoted = models.DateField(null=True)
+    graduated = models.DateField(null=True)
+    mentor = models.DateField(null=True)
+    # The furthest step reached, and when: who has stalled is read from these two.
+    furthest = models.CharField(max_length=20)
+    reached_on = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["snapshot", "name", "email", "enrollment"],
+                         name="journeyrow_people"),
+            models.Index(fields=["snapshot", "furthest", "reached_on", "name"],
+                         name="journeyrow_stalled"),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.name} ({self.furthest})"

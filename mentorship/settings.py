@@ -477,3 +477,6 @@ LOGGING = {
 }
 # One error mail per distinct error (same exception at the same line) per this window.
 ERROR_MAIL_WINDOW_SECONDS = env.int("ERROR_MAIL_WINDOW_SECONDS", default=300)
+# The committee's journey page shows a snapshot of the funnel; one older than this is
+# worked out again in the background when someone looks (mentorship.journey.snapshots).
+JOURNEY_REFRESH_SECONDS = env.int("JOURNEY_REFRESH_SECONDS", default=300)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("graduation/steps/<str:step>/done/", views.guide_step_done, name="guide_step_done"),
     path("graduation/steps/<str:step>/undo/", views.guide_step_undo, name="guide_step_undo"),
     path("committee/journey/", views.journey, name="journey"),
+    path("committee/journey/refresh/", views.journey_refresh, name="journey_refresh"),
     path(
         "committee/journey/remind/<int:enrollment_id>/",
         views.journey_remind,

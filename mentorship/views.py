@@ -206,6 +206,7 @@ STEP_DONE = "“%(step)s” is ticked. %(done)s of %(total)s steps done."
 STEP_UNDONE = "“%(step)s” is no longer ticked."
 REMINDER_QUEUED = "Reminder queued for %(person)s: “%(kind)s”."
 REMINDER_SKIPPED = "%(person)s has turned reminders off, so nothing was sent."
+JOURNEY_REFRESHED = "The journey of %(cohort)s was worked out just now."
 
 
 # Answers, notes and reasons stay out of error reports.
@@ -311,14 +312,33 @@ def journey(request):
     context = {"form": form, "days": days, "cohort": cohort}
     if cohort is not None:
         # Page numbers are not part of the form: a bad one shows the nearest page.
-        context["funnel"] = journeys.funnel_paginate(
-            journeys.cohort_funnel(cohort=cohort, days=days),
+        context["funnel"] = journeys.journey_page(
+            cohort=cohort,
+            days=days,
             stalled_at=request.GET.get("stalled"),
             stalled_page=request.GET.get("page"),
             people_page=request.GET.get("people"),
         )
         context["people_open"] = "people" in request.GET
     return render(request, "mentorship/journey.html", context)
+
+
+@login_required
+@require_POST
+def journey_refresh(request):
+    """Work the cohort's journey out now, then show it."""
+    _committee_only(request)
+    cohorts = journeys.journey_cohorts()
+    form = JourneyFilterForm(
+        request.POST, cohorts=cohorts, default_days=journeys.DEFAULT_STALLED_DAYS
+    )
+    if not form.is_valid() or form.cleaned_data["cohort"] is None:
+        return redirect("journey")
+    cohort = form.cleaned_data["cohort"]
+    journeys.journey_refresh(cohort=cohort)
+    messages.success(request, JOURNEY_REFRESHED % {"cohort": cohort.name})
+    query = {"cohort": cohort.slug, "days": form.cleaned_data["days"] or ""}
+    return redirect(f"{reverse('journey')}?{urlencode(query)}")
 
 
 @login_required

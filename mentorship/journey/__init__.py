@@ -1,6 +1,7 @@
 """The committee's view of the APM journey: the funnel, who stalled, and nudges.
 
-funnel     read-only: each cohort's steps, median days and stalled people
+funnel     read-only: each cohort's steps, median days and stalled people, worked out
+snapshots  the page's copy of the funnel, rebuilt in the background, read a page at a time
 reminders  journey_remind: the nudge that moves a stalled person on
 """
 
@@ -20,7 +21,6 @@ from mentorship.journey.funnel import (
     SURVEY,
     WHAT_TO_DO,
     cohort_funnel,
-    funnel_paginate,
     journey_cohorts,
     person_journey,
     survey_answers,
@@ -31,6 +31,7 @@ from mentorship.journey.reminders import (
     REMIND_NOT_USEFUL,
     journey_remind,
 )
+from mentorship.journey.snapshots import journey_page, journey_refresh, snapshot_build
 
 __all__ = [
     "DEFAULT_STALLED_DAYS",
@@ -51,9 +52,11 @@ __all__ = [
     "SURVEY",
     "WHAT_TO_DO",
     "cohort_funnel",
-    "funnel_paginate",
     "journey_cohorts",
+    "journey_page",
+    "journey_refresh",
     "journey_remind",
     "person_journey",
+    "snapshot_build",
     "survey_answers",
 ]

@@ -19,9 +19,9 @@ the page costs the same number of queries whatever the cohort's size.
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -148,8 +148,14 @@ class StepFigure:
     median_days: float | None
     measured: int
     stalled: list[PersonJourney] = field(default_factory=list)
-    # The part of ``stalled`` a page shows (see funnel_paginate).
+    # The part of ``stalled`` a page shows (see snapshots.journey_page).
     stalled_page: Page | None = None
+    # How many have stalled, where ``stalled`` is not loaded whole (a snapshot's page).
+    stalled_total: int | None = None
+
+    @property
+    def stalled_count(self) -> int:
+        return len(self.stalled) if self.stalled_total is None else self.stalled_total
 
     @property
     def median_display(self) -> str:
@@ -166,8 +172,17 @@ class Funnel:
     steps: list[StepFigure]
     people: list[PersonJourney]
     mentor_cohort: Cohort | None
-    # The part of ``people`` a page shows (see funnel_paginate).
+    # The part of ``people`` a page shows (see snapshots.journey_page).
     people_page: Page | None = None
+    # When the figures were worked out, if they come from a snapshot (None: just now).
+    built_at: datetime | None = None
+    stale: bool = False
+    # How many people, where ``people`` is not loaded whole (a snapshot's page).
+    people_total: int | None = None
+
+    @property
+    def people_count(self) -> int:
+        return len(self.people) if self.people_total is None else self.people_total
 
     @property
     def intake_count(self) -> int:
@@ -175,7 +190,7 @@ class Funnel:
 
     @property
     def stalled_count(self) -> int:
-        return sum(len(step.stalled) for step in self.steps)
+        return sum(step.stalled_count for step in self.steps)
 
 
 # --- Reading the dates -----------------------------------------------------------------
@@ -333,17 +348,23 @@ def _median_days(people: list[PersonJourney], index: int) -> tuple[float | None,
     return float(statistics.median(gaps)), len(gaps)
 
 
+@lru_cache(maxsize=8)
+def _url(name: str) -> str:
+    """An admin page's address: the same for every person, so looked up once."""
+    return reverse(name)
+
+
 def _actions(person: PersonJourney, mentor_cohort: Cohort | None) -> list[Action]:
     remind = Action("Remind", reverse("journey_remind", args=[person.enrollment_id]), post=True)
-    matches = reverse("admin:matching_match_changelist") + "?" + urlencode({"q": person.email})
+    matches = _url("admin:matching_match_changelist") + "?" + urlencode({"q": person.email})
     promotion = (
-        reverse("admin:mentorship_promotion_add")
+        _url("admin:mentorship_promotion_add")
         + "?"
         + urlencode({"user": person.user_id, "from_title": person.title})
     )
     step = person.furthest
     if step == INTAKE:
-        add = reverse("admin:matching_match_add") + "?" + urlencode({"apm": person.enrollment_id})
+        add = _url("admin:matching_match_add") + "?" + urlencode({"apm": person.enrollment_id})
         return [Action("Hand-match", add)]
     if step == MATCHED:
         return [remind, Action("Rematch", matches)]
@@ -358,46 +379,59 @@ def _actions(person: PersonJourney, mentor_cohort: Cohort | None) -> list[Action
     return []
 
 
+def step_figures(people: list[PersonJourney]) -> list[StepFigure]:
+    """Each step's count, share of intake and median days (no stalled lists)."""
+    total = len(people)
+    steps = []
+    for index, code in enumerate(STEP_CODES):
+        reached = sum(1 for person in people if person.dates[code] is not None)
+        median, measured = _median_days(people, index) if index else (None, 0)
+        steps.append(
+            StepFigure(
+                code=code,
+                label=STEP_LABELS[code],
+                definition=STEP_DEFINITIONS[code],
+                count=reached,
+                share=percent(reached, total, digits=0),
+                median_days=median,
+                measured=measured,
+            )
+        )
+    return steps
+
+
+def cohort_people(*, cohort: Cohort) -> list[PersonJourney]:
+    """Every APM of the cohort whose intake is in, with the day of each step."""
+    today = timezone.localdate()
+    answers = survey_answers(cohort=cohort)
+    zone = timezone.get_current_timezone()
+    rows = _apm_rows(_apm_enrollments(cohort), cohort=cohort)
+    return [_person(row, answers, today, zone) for row in rows]
+
+
 def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel:
     """The cohort's funnel: counts, shares of intake, median days, and who has stalled.
 
     A person is stalled at the furthest step they reached when more than ``days`` days
     have passed since; people who became mentors have finished and never stall.
     """
-    today = timezone.localdate()
-    answers = survey_answers(cohort=cohort)
-    zone = timezone.get_current_timezone()
-    rows = _apm_rows(_apm_enrollments(cohort), cohort=cohort)
-    people = [_person(row, answers, today, zone) for row in rows]
+    people = cohort_people(cohort=cohort)
     mentor_cohort = next_mentor_cohort(after=cohort)
-    total = len(people)
-    steps = []
-    for index, code in enumerate(STEP_CODES):
-        reached = [person for person in people if person.dates[code] is not None]
-        median, measured = _median_days(people, index) if index else (None, 0)
-        step = StepFigure(
-            code=code,
-            label=STEP_LABELS[code],
-            definition=STEP_DEFINITIONS[code],
-            count=len(reached),
-            share=percent(len(reached), total, digits=0),
-            median_days=median,
-            measured=measured,
-        )
-        if code != MENTOR:
+    steps = step_figures(people)
+    for step in steps:
+        if step.code != MENTOR:
             step.stalled = [
                 person
                 for person in people
-                if person.furthest == code and person.days_waiting > days
+                if person.furthest == step.code and person.days_waiting > days
             ]
             step.stalled.sort(key=lambda person: (-person.days_waiting, person.name))
-        steps.append(step)
     for person in people:
         person.mentor_cohort = mentor_cohort
     return Funnel(
         cohort=cohort,
         days=days,
-        today=today,
+        today=timezone.localdate(),
         steps=steps,
         people=people,
         mentor_cohort=mentor_cohort,
@@ -406,22 +440,6 @@ def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel
 
 STALLED_PER_PAGE = 25
 PEOPLE_PER_PAGE = 100
-
-
-def funnel_paginate(
-    funnel: Funnel, *, stalled_at: str | None = None, stalled_page=1, people_page=1
-) -> Funnel:
-    """Choose the page of each stalled list and of the table of people a page shows.
-
-    Both grow with the cohort (thousands of rows at 10,000 people), so a page shows the
-    first STALLED_PER_PAGE stalled people of each step, longest waiting first, except at
-    ``stalled_at``, which shows ``stalled_page``. Bad page numbers show the nearest page.
-    """
-    for step in funnel.steps:
-        number = stalled_page if step.code == stalled_at else 1
-        step.stalled_page = Paginator(step.stalled, STALLED_PER_PAGE).get_page(number)
-    funnel.people_page = Paginator(funnel.people, PEOPLE_PER_PAGE).get_page(people_page)
-    return funnel
 
 
 def journey_cohorts():

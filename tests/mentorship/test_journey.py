@@ -26,11 +26,14 @@ from matching import meetings
 from matching import services as matching_services
 from matching.models import Match
 from mentorship import graduation, journey
+from mentorship.journey import tasks
 from mentorship.models import (
     AuditLog,
     Cohort,
     Enrollment,
     GraduationGuide,
+    JourneyRow,
+    JourneySnapshot,
     Notification,
     NotificationPreference,
     Role,
@@ -417,3 +420,82 @@ class TestRemind:
     def test_remind_takes_post_only(self, committee_client, people):
         url = reverse("journey_remind", args=[people["Ben"].pk])
         assert committee_client.get(url).status_code == 405
+
+
+class TestSnapshot:
+    """The page reads a snapshot of the funnel (mentorship.journey.snapshots)."""
+
+    def stalled_at_intake(self, committee_client, cohort):
+        page = committee_client.get(URL, {"cohort": cohort.slug}).content.decode()
+        return re.search(r"Stalled at “Intake submitted” \((\d+)\)", page).group(1), page
+
+    def test_the_first_view_builds_it_and_later_ones_read_it_until_refreshed(
+        self, committee_client, cohort, people, make_apm
+    ):
+        count, page = self.stalled_at_intake(committee_client, cohort)
+        assert count == "1"  # Ada
+        assert "Figures worked out at" in page
+        make_apm(user__full_name="Zed Apm", submitted_at=at_noon(30))
+
+        assert self.stalled_at_intake(committee_client, cohort)[0] == "1"
+        response = committee_client.post(
+            reverse("journey_refresh"), {"cohort": cohort.slug, "days": "21"}
+        )
+        assert response["Location"] == f"{URL}?{urlencode({'cohort': cohort.slug, 'days': 21})}"
+        count, page = self.stalled_at_intake(committee_client, cohort)
+        assert count == "2"
+        assert f"The journey of {cohort.name} was worked out just now." in page
+
+    def test_a_stale_snapshot_queues_one_rebuild_and_shows_what_it_has(
+        self, committee_client, cohort, people, make_apm, settings,
+        django_capture_on_commit_callbacks,
+    ):  # fmt: skip
+        settings.JOURNEY_REFRESH_SECONDS = 60
+        self.stalled_at_intake(committee_client, cohort)
+        snapshot = JourneySnapshot.objects.get(cohort=cohort)
+        JourneySnapshot.objects.filter(pk=snapshot.pk).update(
+            built_at=timezone.now() - timedelta(seconds=61)
+        )
+        make_apm(user__full_name="Zed Apm", submitted_at=at_noon(30))
+
+        with django_capture_on_commit_callbacks() as queued:
+            count, page = self.stalled_at_intake(committee_client, cohort)
+            self.stalled_at_intake(committee_client, cohort)  # queues nothing more
+        assert count == "1"
+        assert "newer ones are being worked out now" in page
+        assert len(queued) == 1
+        queued[0]()  # the task (eager in tests)
+
+        snapshot.refresh_from_db()
+        assert timezone.now() - snapshot.built_at < timedelta(seconds=5)
+        assert self.stalled_at_intake(committee_client, cohort)[0] == "2"
+
+    def test_the_task_keeps_a_fresh_snapshot_and_a_build_replaces_every_row(self, cohort, people):
+        first = journey.snapshot_build(cohort=cohort)
+        built_at = first.built_at
+        tasks.journey_snapshot_refresh(cohort.pk)
+        first.refresh_from_db()
+        assert first.built_at == built_at
+
+        journey.snapshot_build(cohort=cohort)
+        assert JourneyRow.objects.filter(snapshot__cohort=cohort).count() == len(people)
+        tasks.journey_snapshot_refresh(999_999)  # a deleted cohort: nothing to do
+
+    def test_only_the_committee_may_refresh_and_only_by_post(
+        self, client, committee_client, cohort, people, outsider
+    ):
+        url = reverse("journey_refresh")
+        assert committee_client.get(url).status_code == 405
+        client.force_login(outsider)
+        assert client.post(url, {"cohort": cohort.slug}).status_code == 404
+        assert not JourneySnapshot.objects.exists()
+
+    @pytest.mark.parametrize("data", [{}, {"cohort": "no-such-cohort"}, {"days": "x"}])
+    def test_a_bad_refresh_goes_back_to_the_journey_and_builds_nothing(
+        self, committee_client, cohort, data
+    ):
+        response = committee_client.post(reverse("journey_refresh"), data)
+
+        assert response.status_code == 302
+        assert response["Location"] == URL
+        assert not JourneySnapshot.objects.exists()

@@ -12,9 +12,17 @@ from django.utils.http import urlencode
 
 from matching.models import Match, Meeting
 from mentorship.common.models import AuditLog
-from mentorship.journey import cohort_funnel
+from mentorship.journey import cohort_funnel, journey_page, snapshot_build
 from mentorship.management.organisation import COHORT_SLUG, Size, organisation_seed
-from mentorship.models import Cohort, Enrollment, Notification, Profile, Promotion, User
+from mentorship.models import (
+    Cohort,
+    Enrollment,
+    JourneyRow,
+    Notification,
+    Profile,
+    Promotion,
+    User,
+)
 from surveys.models import Invitation
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +35,7 @@ SMALL, LARGER = (
 LARGE_TABLES = {
     model._meta.db_table
     for model in (Enrollment, Match, Meeting, Invitation, Profile, User, Promotion, AuditLog,
-                  Notification)
+                  Notification, JourneyRow)
 }  # fmt: skip
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="EXPLAIN and its plan are PostgreSQL's"
@@ -87,4 +95,18 @@ def test_every_query_of_the_funnel_is_served_by_an_index():
         query["sql"]: seq_scans_of_large_tables(query["sql"])
         for query in captured.captured_queries
     }
+    assert {sql: tables for sql, tables in scanned.items() if tables} == {}
+
+
+@on_postgresql
+def test_every_query_of_the_page_reads_the_snapshot_through_an_index():
+    organisation_seed(LARGER)
+    cohort = Cohort.objects.get(slug=COHORT_SLUG)
+    snapshot_build(cohort=cohort)
+    with CaptureQueriesContext(connection) as captured:
+        journey_page(cohort=cohort, days=1, stalled_at="first_meeting", stalled_page=2,
+                     people_page=2)  # fmt: skip
+    read = [q["sql"] for q in captured.captured_queries if "mentorship_journeyrow" in q["sql"]]
+    assert len(read) >= 3  # stalled counts, a page of each stalled list, the people
+    scanned = {sql: seq_scans_of_large_tables(sql) for sql in read}
     assert {sql: tables for sql, tables in scanned.items() if tables} == {}

@@ -19,6 +19,7 @@ from django.db import transaction
 from matching.models import Match, MatchingRun, Meeting, Proposal, RematchRequest
 from mentorship.common.models import AuditLog
 from mentorship.demo import COMMITTEE_EMAIL, seed_demo
+from mentorship.journey import journey_cohorts, snapshot_build
 from mentorship.management.organisation import history, pairs, people, surveys
 from mentorship.management.organisation.bulk import timestamps_as_given
 from mentorship.management.organisation.context import COHORT_SLUG, EMAIL_DOMAIN, Seed, Size
@@ -54,6 +55,11 @@ TIMESTAMPED = (User, BusinessUnit, Team, Profile, Cohort, Enrollment, MatchingRu
 
 class SeedRefusedError(Exception):
     """The seed cannot run on this database or with these numbers; nothing was written."""
+
+
+def journey_snapshot_build_all() -> None:
+    for cohort in journey_cohorts():
+        snapshot_build(cohort=cohort)
 
 
 def organisation_seed(size: Size, *, random_seed: int = 2026, report=None) -> dict:
@@ -99,6 +105,8 @@ def organisation_seed(size: Size, *, random_seed: int = 2026, report=None) -> di
             step("bookmarks", history.bookmarks_and_preferences_create, seed)
             step("rematch requests", history.rematch_requests_create, seed)
             audit_rows = step("audit", history.audit_write, seed)
+        # As in service: the journey page has a snapshot to read (mentorship.journey).
+        step("journey", journey_snapshot_build_all)
     return {
         "cohort": seed.cohort,
         "apms": len(seed.apms),

@@ -1,0 +1,222 @@
+"""The journey page reads a snapshot of the funnel, not every APM's data on each view.
+
+Working the funnel out (``funnel.cohort_funnel``) reads every APM's enrollment, matches,
+meetings, answers, promotions and guide: half a second at 6,000 APMs, on every view. The
+page instead reads a ``JourneySnapshot``: the step figures, and one ``JourneyRow`` per
+APM with the day of each step, its furthest step and when they reached it. A view then
+costs a fixed handful of indexed queries whatever the cohort's size: the figures, the
+stalled counts (one GROUP BY), one page of each step's stalled list, and one page of
+the table of people.
+
+Freshness: a view of a snapshot older than ``JOURNEY_REFRESH_SECONDS`` queues one
+rebuild (a task, after the view's transaction, at most one per cohort at a time) and
+shows the figures it has, saying when they were worked out; the committee can also ask
+for them now (``journey_refresh``). Who has stalled is read with today's date, so
+"days waiting" is always today's. A cohort with no snapshot yet is built on its first
+view. A build is one transaction: a crash leaves the previous snapshot whole.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from mentorship.common.background import enqueue_on_commit
+from mentorship.graduation import next_mentor_cohort
+from mentorship.journey import funnel
+from mentorship.journey.funnel import (
+    MENTOR,
+    STEP_CODES,
+    STEP_DEFINITIONS,
+    STEP_LABELS,
+    Funnel,
+    PersonJourney,
+    StepFigure,
+    cohort_people,
+    step_figures,
+)
+from mentorship.models import Cohort, JourneyRow, JourneySnapshot
+
+BUILD_BATCH = 2000
+REFRESH_TASK = "mentorship.journey.tasks.journey_snapshot_refresh"
+
+
+def _refresh_seconds() -> int:
+    return settings.JOURNEY_REFRESH_SECONDS
+
+
+def snapshot_build(*, cohort: Cohort) -> JourneySnapshot:
+    """Work the cohort's journey out and store it, replacing the previous snapshot."""
+    people = cohort_people(cohort=cohort)
+    steps = [
+        {"code": step.code, "count": step.count, "share": step.share,
+         "median_days": step.median_days, "measured": step.measured}
+        for step in step_figures(people)
+    ]  # fmt: skip
+    with transaction.atomic():
+        snapshot, _ = JourneySnapshot.objects.select_for_update().get_or_create(
+            cohort=cohort, defaults={"built_at": timezone.now()}
+        )
+        JourneyRow.objects.filter(snapshot=snapshot).delete()
+        JourneyRow.objects.bulk_create(
+            (_row(snapshot, person) for person in people), batch_size=BUILD_BATCH
+        )
+        snapshot.steps = steps
+        snapshot.built_at = timezone.now()
+        snapshot.save(update_fields=["steps", "built_at"])
+    cache.delete(_queued_key(cohort.pk))
+    return snapshot
+
+
+def _row(snapshot: JourneySnapshot, person: PersonJourney) -> JourneyRow:
+    dates = person.dates
+    return JourneyRow(
+        snapshot=snapshot, enrollment_id=person.enrollment_id, user_id=person.user_id,
+        name=person.name, email=person.email, title=person.title,
+        mentor_name=person.mentor_name, **{code: dates[code] for code in STEP_CODES},
+        furthest=person.furthest, reached_on=person.reached_on,
+    )  # fmt: skip
+
+
+def _queued_key(cohort_id: int) -> str:
+    return f"journey-snapshot-queued:{cohort_id}"
+
+
+def _queue_rebuild(cohort: Cohort) -> None:
+    """Queue one rebuild of the cohort's snapshot (not one per view while it runs)."""
+    # The key lapses by itself, so a rebuild lost with its worker is queued again.
+    if cache.add(_queued_key(cohort.pk), True, timeout=max(60, _refresh_seconds())):
+        enqueue_on_commit(REFRESH_TASK, cohort.pk)
+
+
+def snapshot_refresh(*, cohort_id: int) -> None:
+    """The task's work: rebuild unless a fresh snapshot was built meanwhile."""
+    cohort = Cohort.objects.filter(pk=cohort_id).first()
+    if cohort is None:
+        return
+    built_at = (
+        JourneySnapshot.objects.filter(cohort=cohort).values_list("built_at", flat=True).first()
+    )
+    if built_at is not None and timezone.now() - built_at < timedelta(
+        seconds=_refresh_seconds() / 2
+    ):
+        cache.delete(_queued_key(cohort_id))
+        return
+    snapshot_build(cohort=cohort)
+
+
+def journey_refresh(*, cohort: Cohort) -> JourneySnapshot:
+    """The committee asks for today's figures now."""
+    return snapshot_build(cohort=cohort)
+
+
+# --- Reading a page -------------------------------------------------------------------------
+
+
+@dataclass
+class _Counted:
+    """Rows the Paginator pages through, with their count already known (no COUNT query)."""
+
+    rows: list
+    total: int
+    first: int  # index of rows[0] in the whole list
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, part: slice):
+        return self.rows[part.start - self.first : part.stop - self.first]
+
+
+def _page(rows: list, total: int, number, per_page: int, first: int = 0):
+    return Paginator(_Counted(rows, total, first), per_page).get_page(number)
+
+
+def _page_number(number, total: int, per_page: int) -> int:
+    """The page ``get_page`` would show for ``number`` (bad numbers: the nearest page)."""
+    return Paginator(range(total), per_page).get_page(number).number
+
+
+def _person(row: JourneyRow, today, mentor_cohort) -> PersonJourney:
+    return PersonJourney(
+        enrollment_id=row.enrollment_id, user_id=row.user_id, name=row.name, email=row.email,
+        title=row.title, mentor_name=row.mentor_name,
+        dates={code: getattr(row, code) for code in STEP_CODES}, today=today,
+        mentor_cohort=mentor_cohort,
+    )  # fmt: skip
+
+
+def journey_page(
+    *, cohort: Cohort, days: int, stalled_at=None, stalled_page=1, people_page=1
+) -> Funnel:
+    """The journey page's figures and the pages of people it shows, from the snapshot."""
+    snapshot = JourneySnapshot.objects.filter(cohort=cohort).first()
+    if snapshot is None:
+        snapshot = snapshot_build(cohort=cohort)
+    now = timezone.now()
+    stale = now - snapshot.built_at > timedelta(seconds=_refresh_seconds())
+    if stale:
+        _queue_rebuild(cohort)
+    today = timezone.localdate(now)
+    mentor_cohort = next_mentor_cohort(after=cohort)
+    rows = JourneyRow.objects.filter(snapshot=snapshot)
+
+    # Stalled: the furthest step was reached more than ``days`` days ago.
+    stalled = rows.filter(reached_on__lt=today - timedelta(days=days)).exclude(furthest=MENTOR)
+    stalled_counts = dict(
+        stalled.order_by().values("furthest").annotate(n=Count("id")).values_list("furthest", "n")
+    )
+    # One indexed query per step (always the same queries, whoever has stalled).
+    numbers, page_rows = {}, {}
+    for code in STEP_CODES:
+        if code == MENTOR:
+            continue
+        n = stalled_counts.get(code, 0)
+        numbers[code] = _page_number(
+            stalled_page if code == stalled_at else 1, n, funnel.STALLED_PER_PAGE
+        )
+        first = (numbers[code] - 1) * funnel.STALLED_PER_PAGE
+        longest_first = stalled.filter(furthest=code).order_by("reached_on", "name", "enrollment")
+        page_rows[code] = [
+            _person(row, today, mentor_cohort)
+            for row in longest_first[first : first + funnel.STALLED_PER_PAGE]
+        ]
+
+    total = snapshot.steps[0]["count"] if snapshot.steps else 0
+    people_number = _page_number(people_page, total, funnel.PEOPLE_PER_PAGE)
+    start = (people_number - 1) * funnel.PEOPLE_PER_PAGE
+    by_name = rows.order_by("name", "email", "enrollment")
+    people = [
+        _person(row, today, mentor_cohort)
+        for row in by_name[start : start + funnel.PEOPLE_PER_PAGE]
+    ]
+
+    steps = []
+    for figures in snapshot.steps:
+        code = figures["code"]
+        step = StepFigure(
+            code=code, label=STEP_LABELS[code], definition=STEP_DEFINITIONS[code],
+            count=figures["count"], share=figures["share"],
+            median_days=figures["median_days"], measured=figures["measured"],
+            stalled_total=stalled_counts.get(code, 0),
+        )  # fmt: skip
+        if step.stalled_total:
+            first = (numbers[code] - 1) * funnel.STALLED_PER_PAGE
+            step.stalled_page = _page(
+                page_rows[code], step.stalled_total, numbers[code], funnel.STALLED_PER_PAGE, first
+            )
+        steps.append(step)
+    return Funnel(
+        cohort=cohort, days=days, today=today, steps=steps, people=[],
+        mentor_cohort=mentor_cohort, people_total=total,
+        people_page=_page(people, total, people_number, funnel.PEOPLE_PER_PAGE, start),
+        built_at=snapshot.built_at, stale=stale,
+    )  # fmt: skip

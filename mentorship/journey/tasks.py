@@ -1,0 +1,11 @@
+"""Background work for the journey page. Tasks take ids and are safe to run twice."""
+
+from celery import shared_task
+
+from mentorship.journey import snapshots
+
+
+@shared_task
+def journey_snapshot_refresh(cohort_id: int) -> None:
+    """Work a cohort's journey out again, unless a fresh snapshot was built meanwhile."""
+    snapshots.snapshot_refresh(cohort_id=cohort_id)
