@@ -420,3 +420,26 @@ class Ballot(models.Model):
 
     def __str__(self):
         return f"Ballot for {self.survey}"
+
+
+class Tally(models.Model):
+    """A closed survey's counts as first published: results never change once shown.
+
+    Written once, when the results are first released (``surveys.results.counting``),
+    under a lock that waits for any answer still being saved. It holds the grouped rows
+    of the counting queries, nothing about any one person: ``values`` are
+    [question, role, business unit, number, choice, people], ``answerers`` (questions
+    that take several answers) [question, role, business unit, people], ``invitations``
+    [role, business unit, invited, answered]. Deleting an account later leaves the
+    published figures as they were.
+    """
+
+    survey = models.OneToOneField(
+        Survey, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    values = models.JSONField(default=list)
+    answerers = models.JSONField(default=list)
+    invitations = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"Tally of {self.survey}"

@@ -4,6 +4,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.db.models.expressions import Window
 from django.db.models.functions import Random, RowNumber
@@ -11,7 +12,15 @@ from django.utils import timezone
 
 from mentorship.models import BusinessUnit
 from surveys import privacy
-from surveys.models import Answer, Ballot, Invitation, Question, Survey, privacy_threshold
+from surveys.models import (
+    Answer,
+    Ballot,
+    Invitation,
+    Question,
+    Survey,
+    Tally,
+    privacy_threshold,
+)
 from surveys.results.figures import (
     EVERYONE,
     ROLE_LABELS,
@@ -32,57 +41,107 @@ def _unit_label(unit_id, names: dict) -> str:
     return UNIT_NOT_RECORDED if unit_id is None else names.get(unit_id, f"Business unit {unit_id}")
 
 
-def _answer_cells(questions: list[Question]):
+def _answer_rows(questions: list[Question]) -> tuple[list, list]:
+    """The grouped answers to ``questions``: (values, answerers) rows, as a Tally keeps them.
+
+    values: [question, role, unit, number, choice, people] for questions with values;
+    answerers: [question, role, unit, people] for questions that take several answers
+    (multiple choice, free text), where people are not the sum of the values.
+    """
+    valued = [q.pk for q in questions if q.kind != Question.Kind.TEXT]
+    several = [q.pk for q in questions if q.kind in (Question.Kind.MULTIPLE, Question.Kind.TEXT)]
+    cell = ("question_id", "response__role", "response__business_unit_id")
+    values = (
+        list(
+            Answer.objects.filter(question_id__in=valued)
+            .values(*cell, "number", "choice")
+            .annotate(n=Count("id"))
+            .values_list(*cell, "number", "choice", "n")
+            .order_by()
+        )
+        if valued
+        else []
+    )
+    answerers = (
+        list(
+            Answer.objects.filter(question_id__in=several)
+            .values(*cell)
+            .annotate(n=Count("response_id", distinct=True))
+            .values_list(*cell, "n")
+            .order_by()
+        )
+        if several
+        else []
+    )
+    return values, answerers
+
+
+def _answer_cells(questions: list[Question], values: list, answerer_rows: list):
     """question id → {(role, unit): Counter(value → people)} and → {(role, unit): people}."""
     counts: dict[int, dict] = defaultdict(lambda: defaultdict(Counter))
     answerers: dict[int, dict] = defaultdict(dict)
-    valued = [q.pk for q in questions if q.kind != Question.Kind.TEXT]
-    if valued:
-        rows = (
-            Answer.objects.filter(question_id__in=valued)
-            .values("question_id", "response__role", "response__business_unit_id",
-                    "number", "choice")
-            .annotate(n=Count("id"))
-            .order_by()
-        )  # fmt: skip
-        for row in rows:
-            cell = (row["response__role"], row["response__business_unit_id"])
-            value = row["number"] if row["number"] is not None else row["choice"]
-            counts[row["question_id"]][cell][value] += row["n"]
+    asked = {q.pk for q in questions}
+    for question_id, role, unit, number, choice, n in values:
+        if question_id in asked:
+            counts[question_id][(role, unit)][number if number is not None else choice] += n
     single = {
         q.pk for q in questions if q.kind not in (Question.Kind.MULTIPLE, Question.Kind.TEXT)
     }
     for question_id in single & counts.keys():
         answerers[question_id] = {c: sum(v.values()) for c, v in counts[question_id].items()}
-    several = [q.pk for q in questions if q.kind in (Question.Kind.MULTIPLE, Question.Kind.TEXT)]
-    if several:
-        rows = (
-            Answer.objects.filter(question_id__in=several)
-            .values("question_id", "response__role", "response__business_unit_id")
-            .annotate(n=Count("response_id", distinct=True))
-            .order_by()
-        )
-        for row in rows:
-            cell = (row["response__role"], row["response__business_unit_id"])
-            answerers[row["question_id"]][cell] = row["n"]
+    for question_id, role, unit, n in answerer_rows:
+        if question_id in asked:
+            answerers[question_id][(role, unit)] = n
     return counts, answerers
 
 
-def _invitation_cells(survey_ids) -> dict[int, dict]:
-    """survey id → {(role, unit): (invited, answered)}."""
-    cells: dict[int, dict] = defaultdict(dict)
-    rows = (
+def _invitation_rows(survey_ids) -> list:
+    """[survey, role, unit, invited, answered] for each group of invitations."""
+    if not survey_ids:
+        return []
+    return list(
         Invitation.objects.filter(survey_id__in=survey_ids)
         .values("survey_id", "role", "business_unit_id")
         .annotate(invited=Count("id"), completed=Count("id", filter=Q(completed_on__isnull=False)))
+        .values_list("survey_id", "role", "business_unit_id", "invited", "completed")
         .order_by()
     )
-    for row in rows:
-        cells[row["survey_id"]][(row["role"], row["business_unit_id"])] = (
-            row["invited"],
-            row["completed"],
-        )
+
+
+def _invitation_cells(rows) -> dict[int, dict]:
+    """survey id → {(role, unit): (invited, answered)}."""
+    cells: dict[int, dict] = defaultdict(dict)
+    for survey_id, role, unit, invited, completed in rows:
+        cells[survey_id][(role, unit)] = (invited, completed)
     return cells
+
+
+def _tallies(released: list[Survey], questions: list[Question]) -> list[Tally]:
+    """The Tally of each released survey, written the first time its results are read."""
+    tallies = {t.survey_id: t for t in Tally.objects.filter(survey__in=released)}
+    for survey in released:
+        if survey.pk not in tallies:
+            asked = [q for q in questions if q.survey_id == survey.pk]
+            tallies[survey.pk] = _tally_write(survey, asked)
+    return list(tallies.values())
+
+
+def _tally_write(survey: Survey, questions: list[Question]) -> Tally:
+    """Count a closed survey once and keep the counts, as they are now final.
+
+    The row lock waits for anyone still saving an answer (they hold a share lock on the
+    survey until they commit: surveys.services.answering), so nothing lands after.
+    """
+    with transaction.atomic():
+        Survey.objects.select_for_update().filter(pk=survey.pk).first()
+        tally = Tally.objects.filter(survey=survey).first()
+        if tally is None:
+            values, answerers = _answer_rows(questions)
+            invitations = [row[1:] for row in _invitation_rows([survey.pk])]
+            tally = Tally.objects.create(
+                survey=survey, values=values, answerers=answerers, invitations=invitations
+            )
+    return tally
 
 
 def _waiting_ballots(survey_ids) -> dict[int, int]:
@@ -184,13 +243,19 @@ def results_for(
     # figures never change once shown (the change would be those last few people).
     waiting = _waiting_ballots([s.pk for s in closed if s.is_anonymous and s.sealed_at is None])
     released = {s.pk for s in closed if not waiting.get(s.pk)}
-    questions = Question.objects.filter(survey_id__in=ids)
-    if measures_only:
-        questions = questions.exclude(measures="")
-    questions = list(questions) if ids else []
+    # Questions are read whole: a Tally counts every question of its survey.
+    all_questions = list(Question.objects.filter(survey_id__in=ids)) if ids else []
+    questions = [q for q in all_questions if q.measures or not measures_only]
     asked = [q for q in questions if q.survey_id in released]
-    counts, answerers = _answer_cells(asked)
-    invitations = _invitation_cells(ids) if ids else {}
+    # Released results come from their Tally (counted once); the rest are counted now.
+    tallies = _tallies([s for s in surveys if s.pk in released], all_questions)
+    values = [row for tally in tallies for row in tally.values]
+    answerer_rows = [row for tally in tallies for row in tally.answerers]
+    counts, answerers = _answer_cells(asked, values, answerer_rows)
+    invitation_rows = [
+        [tally.survey_id, *row] for tally in tallies for row in tally.invitations
+    ] + _invitation_rows([pk for pk in ids if pk not in released])
+    invitations = _invitation_cells(invitation_rows)
     unit_ids = {unit for cells in invitations.values() for _, unit in cells}
     unit_ids |= {unit for cells in answerers.values() for _, unit in cells}
     unit_ids.discard(None)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from matching.models import Match
 from surveys import services
-from surveys.models import Invitation
+from surveys.models import Invitation, Tally
 from surveys.results import NOT_ENOUGH, cohort_results, survey_results
 from tests.surveys.conftest import answers_for, close, mix, promote, question
 
@@ -344,3 +344,62 @@ def test_committee_pages_answer_get_only(client, committee, people, open_survey)
     )
     csv_response = client.get(reverse("surveys:cohort_results_csv", args=[survey.cohort_id]))
     assert csv_rows(csv_response)[0][0] == "section"
+
+
+def closed_with_answers(people, open_survey, committee, *, apms=6, mentors=2, **survey):
+    people(apms=apms, mentors=mentors)
+    released = open_survey(**survey)
+    answer_all(released)
+    close(released, committee)
+    services.survey_seal_responses(survey_id=released.pk)
+    return released
+
+
+def test_released_results_are_counted_once_and_never_change(people, open_survey, committee):
+    survey = closed_with_answers(people, open_survey, committee, is_anonymous=False)
+    first = survey_results(survey=survey)
+    tally = Tally.objects.get(survey=survey)
+    assert sum(row[-1] for row in tally.invitations) == 8
+
+    # An account deleted later (issue 16) leaves the published figures as they were.
+    Invitation.objects.filter(survey=survey).first().user.delete()
+    with CaptureQueriesContext(connection) as captured:
+        again = survey_results(survey=survey)
+
+    assert measure(again, "recommend").overall.n == measure(first, "recommend").overall.n == 8
+    assert again.completed == first.completed == 8
+    counted = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not [sql for sql in counted if "surveys_answer" in sql or "surveys_invitation" in sql]
+    assert Tally.objects.filter(survey=survey).count() == 1
+
+
+def test_nothing_is_tallied_before_the_results_are_released(people, open_survey, committee):
+    people(apms=6, mentors=2)
+    survey = open_survey()
+    answer_all(survey, limit=3)
+    assert not survey_results(survey=survey).released
+    for invitation in Invitation.objects.filter(survey=survey, completed_on=None):
+        services.response_submit(invitation=invitation, answers=answers_for(survey))
+    close(survey, committee)  # ballots wait for the seal
+    assert survey_results(survey=survey).completed == 8
+
+    assert not Tally.objects.exists()
+    services.survey_seal_responses(survey_id=survey.pk)
+    assert measure(survey_results(survey=survey), "recommend").overall.n == 8
+    assert Tally.objects.filter(survey=survey).exists()
+
+
+def test_the_outcomes_and_cohort_figures_read_the_same_tally(
+    people, open_survey, committee, client
+):
+    survey = closed_with_answers(people, open_survey, committee)
+    client.force_login(committee)
+    client.get(reverse("surveys:outcomes"))
+    # The outcomes read only the measures, but the tally counts every question.
+    tally = Tally.objects.get(survey=survey)
+    counted = {row[0] for row in tally.values}
+
+    assert question(survey, "scale").pk in counted
+    assert not question(survey, "scale").measures
+    assert measure(cohort_results(cohort=survey.cohort)["surveys"][0], "recommend").overall.n == 8
+    assert measure(survey_results(survey=survey), "recommend").overall.n == 8
