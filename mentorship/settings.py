@@ -86,6 +86,10 @@ MIDDLEWARE.insert(
     "mentorship.twofactor.TwoFactorRequiredMiddleware",
 )
 
+# Issue 13: the time of the last successful write request, for pages that keep a copy
+# of the data (mentorship.common.changes). Outermost but one: it sees every response.
+MIDDLEWARE.insert(1, "mentorship.common.changes.ChangesMiddleware")
+
 # --- Input hardening (issue 11): query parameters lose control characters ----------
 # Before any view, the admin's and allauth's included, reads a search or a filter.
 MIDDLEWARE.insert(1, "mentorship.common.middleware.QueryStringMiddleware")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from matching.selectors import graduated_match_of, home_matches, pair_suggestions, viewer_role
 from mentorship import graduation, selectors
 from mentorship import journey as journeys
+from mentorship.common.changes import changes_nothing
 from mentorship.common.ratelimit import limit_writes
 from mentorship.forms import (
     IntakeForm,
@@ -336,6 +337,7 @@ def journey_refresh(request):
         return redirect("journey")
     cohort = form.cleaned_data["cohort"]
     journeys.journey_refresh(cohort=cohort)
+    changes_nothing(request)  # the snapshot just built is current
     messages.success(request, JOURNEY_REFRESHED % {"cohort": cohort.name})
     query = {"cohort": cohort.slug, "days": form.cleaned_data["days"] or ""}
     return redirect(f"{reverse('journey')}?{urlencode(query)}")
@@ -349,6 +351,7 @@ def journey_remind(request, enrollment_id):
     enrollment = get_object_or_404(
         Enrollment.objects.select_related("user", "cohort"), pk=enrollment_id, role=Role.APM
     )
+    changes_nothing(request)  # a reminder queued: nothing the journey counts
     try:
         notification = journeys.journey_remind(apm_enrollment=enrollment, acting_user=request.user)
     except ValidationError as error:

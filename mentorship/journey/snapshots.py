@@ -6,14 +6,18 @@ page instead reads a ``JourneySnapshot``: the step figures, and one ``JourneyRow
 APM with the day of each step, its furthest step and when they reached it. A view then
 costs a fixed handful of indexed queries whatever the cohort's size: the figures, the
 stalled counts (one GROUP BY), one page of each step's stalled list, and one page of
-the table of people.
+the table of people. Who has stalled is read with today's date.
 
-Freshness: a view of a snapshot older than ``JOURNEY_REFRESH_SECONDS`` queues one
-rebuild (a task, after the view's transaction, at most one per cohort at a time) and
-shows the figures it has, saying when they were worked out; the committee can also ask
-for them now (``journey_refresh``). Who has stalled is read with today's date, so
-"days waiting" is always today's. A cohort with no snapshot yet is built on its first
-view. A build is one transaction: a crash leaves the previous snapshot whole.
+When a snapshot is worked out again:
+- after any change made through a request (``mentorship.common.changes``), or once it
+  is older than ``JOURNEY_REFRESH_SECONDS`` (changes made in the background);
+- a cohort of up to ``REBUILD_IN_PAGE_APMS`` APMs is rebuilt by the view that finds it
+  outdated (tens of milliseconds), so the committee sees its own change at once;
+- a larger one is rebuilt by a task, at most once every ``REBUILD_EVERY_SECONDS``, and
+  the page shows the figures it has, saying when they were worked out and that newer
+  ones are on the way; "Work them out now" rebuilds at once.
+A build is one transaction (a crash leaves the previous snapshot whole), and its time is
+when it started reading, so a change committed while it ran makes it outdated.
 """
 
 from dataclasses import dataclass
@@ -26,6 +30,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from mentorship.common import changes
 from mentorship.common.background import enqueue_on_commit
 from mentorship.graduation import next_mentor_cohort
 from mentorship.journey import funnel
@@ -43,6 +48,8 @@ from mentorship.journey.funnel import (
 from mentorship.models import Cohort, JourneyRow, JourneySnapshot
 
 BUILD_BATCH = 2000
+REBUILD_IN_PAGE_APMS = 1000
+REBUILD_EVERY_SECONDS = 60
 REFRESH_TASK = "mentorship.journey.tasks.journey_snapshot_refresh"
 
 
@@ -52,6 +59,7 @@ def _refresh_seconds() -> int:
 
 def snapshot_build(*, cohort: Cohort) -> JourneySnapshot:
     """Work the cohort's journey out and store it, replacing the previous snapshot."""
+    started = timezone.now()
     people = cohort_people(cohort=cohort)
     steps = [
         {"code": step.code, "count": step.count, "share": step.share,
@@ -60,16 +68,15 @@ def snapshot_build(*, cohort: Cohort) -> JourneySnapshot:
     ]  # fmt: skip
     with transaction.atomic():
         snapshot, _ = JourneySnapshot.objects.select_for_update().get_or_create(
-            cohort=cohort, defaults={"built_at": timezone.now()}
+            cohort=cohort, defaults={"built_at": started}
         )
         JourneyRow.objects.filter(snapshot=snapshot).delete()
         JourneyRow.objects.bulk_create(
             (_row(snapshot, person) for person in people), batch_size=BUILD_BATCH
         )
         snapshot.steps = steps
-        snapshot.built_at = timezone.now()
+        snapshot.built_at = started
         snapshot.save(update_fields=["steps", "built_at"])
-    cache.delete(_queued_key(cohort.pk))
     return snapshot
 
 
@@ -83,31 +90,37 @@ def _row(snapshot: JourneySnapshot, person: PersonJourney) -> JourneyRow:
     )  # fmt: skip
 
 
+def _apms(snapshot: JourneySnapshot) -> int:
+    return snapshot.steps[0]["count"] if snapshot.steps else 0
+
+
 def _queued_key(cohort_id: int) -> str:
     return f"journey-snapshot-queued:{cohort_id}"
 
 
 def _queue_rebuild(cohort: Cohort) -> None:
-    """Queue one rebuild of the cohort's snapshot (not one per view while it runs)."""
-    # The key lapses by itself, so a rebuild lost with its worker is queued again.
-    if cache.add(_queued_key(cohort.pk), True, timeout=max(60, _refresh_seconds())):
+    """Queue a rebuild of the cohort's snapshot, at most one per REBUILD_EVERY_SECONDS."""
+    # The key lapses by itself: then a rebuild lost with its worker is queued again.
+    if cache.add(_queued_key(cohort.pk), True, timeout=REBUILD_EVERY_SECONDS):
         enqueue_on_commit(REFRESH_TASK, cohort.pk)
 
 
+def is_outdated(snapshot: JourneySnapshot, now=None) -> bool:
+    """Built before the last change made through a request, or too long ago."""
+    now = now or timezone.now()
+    return changes.changed_at() >= snapshot.built_at.timestamp() or (
+        now - snapshot.built_at > timedelta(seconds=_refresh_seconds())
+    )
+
+
 def snapshot_refresh(*, cohort_id: int) -> None:
-    """The task's work: rebuild unless a fresh snapshot was built meanwhile."""
+    """The task's work: rebuild unless an up-to-date snapshot was built meanwhile."""
     cohort = Cohort.objects.filter(pk=cohort_id).first()
     if cohort is None:
         return
-    built_at = (
-        JourneySnapshot.objects.filter(cohort=cohort).values_list("built_at", flat=True).first()
-    )
-    if built_at is not None and timezone.now() - built_at < timedelta(
-        seconds=_refresh_seconds() / 2
-    ):
-        cache.delete(_queued_key(cohort_id))
-        return
-    snapshot_build(cohort=cohort)
+    snapshot = JourneySnapshot.objects.filter(cohort=cohort).first()
+    if snapshot is None or is_outdated(snapshot):
+        snapshot_build(cohort=cohort)
 
 
 def journey_refresh(*, cohort: Cohort) -> JourneySnapshot:
@@ -159,11 +172,11 @@ def journey_page(
 ) -> Funnel:
     """The journey page's figures and the pages of people it shows, from the snapshot."""
     snapshot = JourneySnapshot.objects.filter(cohort=cohort).first()
-    if snapshot is None:
-        snapshot = snapshot_build(cohort=cohort)
     now = timezone.now()
-    stale = now - snapshot.built_at > timedelta(seconds=_refresh_seconds())
-    if stale:
+    stale = snapshot is None or is_outdated(snapshot, now)
+    if stale and (snapshot is None or _apms(snapshot) <= REBUILD_IN_PAGE_APMS):
+        snapshot, stale = snapshot_build(cohort=cohort), False
+    elif stale:
         _queue_rebuild(cohort)
     today = timezone.localdate(now)
     mentor_cohort = next_mentor_cohort(after=cohort)
@@ -190,7 +203,7 @@ def journey_page(
             for row in longest_first[first : first + funnel.STALLED_PER_PAGE]
         ]
 
-    total = snapshot.steps[0]["count"] if snapshot.steps else 0
+    total = _apms(snapshot)
     people_number = _page_number(people_page, total, funnel.PEOPLE_PER_PAGE)
     start = (people_number - 1) * funnel.PEOPLE_PER_PAGE
     by_name = rows.order_by("name", "email", "enrollment")

@@ -4,7 +4,9 @@ answer with the list (and a note on what was left out), never with an error page
 import pytest
 from django.contrib import admin
 from django.contrib.admin import SimpleListFilter
+from django.contrib.admin.options import ModelAdmin
 from django.template.response import SimpleTemplateResponse
+from django.test.html import parse_html
 from django.urls import reverse
 from django.utils import timezone
 
@@ -344,3 +346,13 @@ def test_a_topic_whose_prompts_are_not_a_list_is_refused_on_its_page(committee_c
     assert "prompts" in response.context["adminform"].form.errors
     topic.refresh_from_db()
     assert isinstance(topic.prompts, list)
+
+
+@pytest.mark.parametrize("name", ["Plain", 'A <b>"x"</b> & y'])
+def test_the_row_checkbox_is_djangos_markup_without_its_template(name):
+    cohort = Cohort(pk=7, name=name)
+    cohort_admin = admin.site._registry[Cohort]
+
+    ours = cohort_admin.action_checkbox(cohort)
+    assert parse_html(ours) == parse_html(ModelAdmin.action_checkbox(cohort_admin, cohort))
+    assert "<b>" not in ours

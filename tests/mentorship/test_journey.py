@@ -446,10 +446,29 @@ class TestSnapshot:
         assert count == "2"
         assert f"The journey of {cohort.name} was worked out just now." in page
 
-    def test_a_stale_snapshot_queues_one_rebuild_and_shows_what_it_has(
-        self, committee_client, cohort, people, make_apm, settings,
+    def test_a_change_made_through_a_page_is_shown_at_once_in_a_small_cohort(
+        self, client, committee_client, cohort, people
+    ):
+        before = committee_client.get(URL, {"cohort": cohort.slug}).content.decode()
+        assert "Stalled at “Matched” (1)" in before  # Ben
+        ben = people["Ben"]
+        match = Match.objects.get(apm=ben)
+        client.force_login(ben.user)
+        response = client.post(
+            reverse("meeting_new", args=[match.pk]),
+            {"occurred_on": day(1).isoformat(), "duration_minutes": "30"},
+        )
+        assert response.status_code == 302
+        assert match.meetings.exists()
+
+        page = committee_client.get(URL, {"cohort": cohort.slug}).content.decode()
+        assert "Stalled at “Matched”" not in page
+
+    def test_a_stale_large_snapshot_queues_one_rebuild_and_shows_what_it_has(
+        self, committee_client, cohort, people, make_apm, settings, monkeypatch,
         django_capture_on_commit_callbacks,
     ):  # fmt: skip
+        monkeypatch.setattr(journey.snapshots, "REBUILD_IN_PAGE_APMS", 2)
         settings.JOURNEY_REFRESH_SECONDS = 60
         self.stalled_at_intake(committee_client, cohort)
         snapshot = JourneySnapshot.objects.get(cohort=cohort)
