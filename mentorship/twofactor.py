@@ -31,6 +31,7 @@ SETUP_URL_NAME = "mfa_activate_totp"
 # of the site, so a new page has to be put on one side or the other.
 COMMITTEE_VIEW_NAMES = frozenset({
     "journey",
+    "journey_refresh",
     "journey_remind",
     "surveys:results",
     "surveys:results_csv",
