@@ -15,8 +15,9 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -171,7 +172,14 @@ admin.site.unregister([Group, EmailAddress, Authenticator])
 
 @admin.register(Group)
 class GroupAdmin(AdminInputMixin, DjangoGroupAdmin):
-    pass
+    def get_object(self, request, object_id, from_field=None):
+        group = super().get_object(request, object_id, from_field)
+        if group is not None:
+            # Read-only to the committee, the permissions are listed by name: each name
+            # is its model's, one query each without this (122 for the committee's group).
+            with_models = Permission.objects.select_related("content_type")
+            prefetch_related_objects([group], Prefetch("permissions", queryset=with_models))
+        return group
 
 
 @admin.register(EmailAddress)

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorship.accounts import (
@@ -299,3 +301,21 @@ def test_the_committee_cannot_change_a_superusers_password_or_email(committee_cl
     assert admin_user.email == "admin@example.com"
     # Looking is still fine.
     assert committee_client.get(change_url(admin_user)).status_code == 200
+
+
+def test_a_groups_page_lists_its_permissions_in_the_same_queries_however_many(
+    committee_client,
+):
+    few, many = Group.objects.create(name="Few"), Group.objects.create(name="Many")
+    permissions = list(Permission.objects.order_by("pk"))
+    few.permissions.set(permissions[:2])
+    many.permissions.set(permissions[:40])
+
+    counts = []
+    for group in (few, few, many):
+        with CaptureQueriesContext(connection) as captured:
+            page = committee_client.get(reverse("admin:auth_group_change", args=[group.pk]))
+        assert page.status_code == 200
+        counts.append(len(captured))
+    assert counts[1] == counts[2]
+    assert str(permissions[39]) in page.text
