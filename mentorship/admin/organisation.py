@@ -1,7 +1,8 @@
 """People's profiles, business units and teams."""
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
@@ -57,12 +58,14 @@ class BusinessUnitAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdm
     inlines = [TeamInline]
 
     def get_queryset(self, request):
+        # Counted each on its own: joining both multiplied teams by people (100 x 10,000
+        # rows for a dozen units, 44 ms, and as much again for the list's count).
         return (
             super()
             .get_queryset(request)
             .annotate(
-                team_count=Count("teams", distinct=True),
-                people_count=Count("profiles", distinct=True),
+                team_count=_count(Team.objects.filter(business_unit=OuterRef("pk"))),
+                people_count=_count(Profile.objects.filter(business_unit=OuterRef("pk"))),
             )
         )
 
@@ -73,6 +76,14 @@ class BusinessUnitAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdm
     @admin.display(description="People", ordering="people_count")
     def people_count(self, unit):
         return unit.people_count
+
+
+def _count(rows):
+    """The number of ``rows`` (a correlated queryset) as an expression: 0 when none."""
+    counted = rows.order_by().values(
+        "business_unit"
+    ).annotate(n=Count("pk")).values("n")  # fmt: skip
+    return Coalesce(Subquery(counted), 0)
 
 
 @admin.register(Team)

@@ -15,7 +15,14 @@ from mentorship import roster
 from mentorship.cohorts import COHORT_TRANSITION_NOT_ALLOWED
 from mentorship.common.audit import audit_record
 from mentorship.models import AuditLog, Cohort, Enrollment, Role, User
-from tests.factories import CohortFactory, EnrollmentFactory, ProfileFactory, UserFactory
+from tests.factories import (
+    BusinessUnitFactory,
+    CohortFactory,
+    EnrollmentFactory,
+    ProfileFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tests.mentorship.test_roster import mentor, person, to_csv
 
 pytestmark = pytest.mark.django_db
@@ -392,11 +399,14 @@ def test_audit_log_is_read_only(admin_client, committee):
 def test_business_unit_list_counts_teams_and_people(admin_client):
     profile = ProfileFactory()
     ProfileFactory(team=profile.team)
+    unit = profile.team.business_unit
+    ProfileFactory(team=TeamFactory(business_unit=unit))
+    empty = BusinessUnitFactory(name="Nobody yet")
 
     response = admin_client.get(reverse("admin:mentorship_businessunit_changelist"))
 
-    unit = response.context["cl"].result_list.get()
-    assert (unit.team_count, unit.people_count) == (1, 2)
+    counts = {u.pk: (u.team_count, u.people_count) for u in response.context["cl"].result_list}
+    assert counts == {unit.pk: (2, 3), empty.pk: (0, 0)}
 
 
 def test_business_unit_page_shows_its_teams_inline(admin_client):
