@@ -15,9 +15,10 @@ The full problem has every eligible pair, too many to hand to a solver (20,000 A
    takers. Mentors that a sample of APMs lists far more often than average ("shared
    favourites", `hot_mentors`) form a group of their own: each APM keeps only K/4 of
    them beside its K best others, and the bounds are kept per group.
-2. Restricted solve (`assign`): scipy's sparse Jonker-Volgenant solver
-   (`min_weight_full_bipartite_matching`) on APMs x mentor slots, plus a private
-   "unmatched" column per APM unless Hopcroft-Karp shows everyone can be matched.
+2. Restricted solve (`assign`): a min-cost flow over the candidate pairs, solved
+   exactly in integers by LEMON's network simplex (`pylmcf`): each APM ships one unit
+   through a mentor (whose arc to the sink carries its capacity) or through its own
+   "unmatched" arc. Mentors stay single nodes with a capacity, not `capacity` copies.
 3. Certificate (`mentor_prices`): the least mentor prices v >= 0 such that with
    u_i = BIG + score(i, its mentor) - v(its mentor) (0 if unmatched), no candidate
    pair is worth more than u_i + v_j. These are dual values of the LP relaxation
@@ -40,12 +41,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pylmcf
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import (
-    dijkstra,
-    maximum_bipartite_matching,
-    min_weight_full_bipartite_matching,
-)
+from scipy.sparse.csgraph import dijkstra
 
 from matching.engine.cohort import NO_BOUND, Cohort
 
@@ -244,11 +242,12 @@ def assign(
 ) -> np.ndarray:
     """Optimal assignment over the given pairs: mentor column per row, or -1.
 
-    Rows are APMs; each mentor becomes min(capacity, candidate APMs) slot columns.
-    Hopcroft-Karp gives the largest number of pairs possible. If it matches every APM
-    (or fills every slot), every best assignment does too, and the plain score is
-    optimised. Otherwise each APM also gets a private "unmatched" column and a pair is
-    worth BIG + score.
+    A min-cost flow solved by LEMON's network simplex (`pylmcf`), in integers: each APM
+    row ships one unit to a sink, either through a mentor (one arc per pair, cost
+    max_units - score) whose arc to the sink carries at most its capacity, or through
+    its own "unmatched" arc (cost BIG + max_units). A pair is then worth BIG + score
+    against 0 for staying unmatched, shifted by the same constant per row (every row
+    ships exactly one unit, so that changes no choice).
     """
     n_cols = len(capacity)
     sigma = np.full(n_rows, -1, dtype=np.int64)
@@ -261,49 +260,39 @@ def assign(
     active = np.flatnonzero(np.bincount(e_row, minlength=n_rows) > 0)
     if not len(active):
         return sigma
-    local = np.full(n_rows, -1, dtype=np.int64)
-    local[active] = np.arange(len(active))
-    rows_in = local[e_row]
     n_act = len(active)
-    # A mentor never needs more slots than it has candidate APMs.
-    cap = np.minimum(capacity, np.bincount(e_col, minlength=n_cols))
-    slot_start = np.cumsum(cap) - cap
-    n_slots = int(cap.sum())
-    copies = cap[e_col]
-    total = int(copies.sum())
-    slot_rows = np.repeat(rows_in, copies)
-    within = np.arange(total) - np.repeat(np.cumsum(copies) - copies, copies)
-    slot_cols = np.repeat(slot_start[e_col], copies) + within
-    # Costs are (max_units + 1) - score >= 1 on real pairs. Pairs come sorted by row
-    # and column, so the CSR arrays are built directly.
-    slot_cost = np.repeat((max_units + 1 - e_units).astype(np.float64), copies)
-    indptr = np.searchsorted(slot_rows, np.arange(n_act + 1))
-    graph = csr_matrix((slot_cost, slot_cols, indptr), shape=(n_act, n_slots))
-    matching_size = int((maximum_bipartite_matching(graph, perm_type="column") >= 0).sum())
-    owner = np.repeat(np.arange(n_cols), cap)
-    if matching_size == n_slots < n_act:
-        # More APMs than slots, and every slot can be filled: the best assignment fills
-        # them all, so solve it from the slots' side, without "unmatched" columns.
-        slot_ind, apm_ind = min_weight_full_bipartite_matching(graph.T.tocsr())
-        sigma[active[apm_ind]] = owner[slot_ind]
-        return sigma
-    if matching_size < n_act:
-        # Worth BIG + score against 0 for staying unmatched: each row gets a private
-        # "unmatched" column, last in its row. Costs are shifted per row so all are
-        # positive (every row takes exactly one column, so a per-row constant does not
-        # change which assignment is cheapest).
-        shifted = np.arange(total) + slot_rows
-        dummy_at = indptr[1:] + np.arange(n_act)
-        data = np.empty(total + n_act)
-        cols = np.empty(total + n_act, dtype=slot_cols.dtype)
-        data[shifted], cols[shifted] = slot_cost, slot_cols
-        data[dummy_at], cols[dummy_at] = float(big + max_units + 1), n_slots + np.arange(n_act)
-        graph = csr_matrix(
-            (data, cols, indptr + np.arange(n_act + 1)), shape=(n_act, n_slots + n_act)
-        )
-    row_ind, col_ind = min_weight_full_bipartite_matching(graph)
-    real = col_ind < n_slots
-    sigma[active[row_ind[real]]] = owner[col_ind[real]]
+    local = np.full(n_rows, -1, dtype=np.int64)
+    local[active] = np.arange(n_act)
+    rows_in = local[e_row]
+    # Nodes: rows 0..n_act-1, mentors n_act..n_act+n_cols-1, then the sink. The solver
+    # wants arcs sorted by (tail, head): each row's pairs (by column), then its
+    # "unmatched" arc, then every mentor's arc to the sink.
+    sink = n_act + n_cols
+    n_pairs = len(e_row)
+    at_pair = np.arange(n_pairs) + rows_in  # room for one "unmatched" arc per row before
+    at_dummy = np.searchsorted(rows_in, np.arange(n_act), side="right") + np.arange(n_act)
+    n_arcs = n_pairs + n_act + n_cols
+    tails = np.empty(n_arcs, dtype=np.int32)
+    heads = np.empty(n_arcs, dtype=np.int32)
+    costs = np.zeros(n_arcs, dtype=np.int64)
+    caps = np.ones(n_arcs, dtype=np.int64)
+    tails[at_pair], heads[at_pair] = rows_in, n_act + e_col
+    costs[at_pair] = max_units - e_units
+    tails[at_dummy], heads[at_dummy] = np.arange(n_act), sink
+    costs[at_dummy] = big + max_units
+    mentor_arcs = slice(n_pairs + n_act, n_arcs)
+    tails[mentor_arcs], heads[mentor_arcs] = n_act + np.arange(n_cols), sink
+    caps[mentor_arcs] = capacity
+    supply = np.zeros(sink + 1, dtype=np.int64)
+    supply[:n_act] = 1
+    supply[sink] = -n_act
+    graph = pylmcf.Graph(sink + 1, tails, heads)
+    graph.set_node_supply(supply)
+    graph.set_edge_capacities(caps)
+    graph.set_edge_costs(costs)
+    graph.solve()
+    taken = graph.result()[at_pair] > 0
+    sigma[e_row[taken]] = e_col[taken]
     return sigma
 
 
