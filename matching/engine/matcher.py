@@ -74,7 +74,7 @@ def match(
     explain_seconds, total_seconds, candidates_per_apm (K), rounds, edges (candidate
     pairs at the end), edges_added (by the check), re_solves, mentors_with_room,
     hot_mentors (mentors nearly everyone ranks first, see `solver.hot_mentors`), method
-    ("dense" for a small cohort solved whole, "pruned" otherwise; giving
+    ("whole" for a small cohort solved with every eligible pair, "pruned" otherwise; giving
     `candidates_per_apm` always prunes), and gap: 0.0 when proven; otherwise an upper
     bound on the missing total (in points, a matched APM counting as a huge BIG; None if
     unknown) and count_proven (whether no more APMs could be matched anyway).
@@ -93,7 +93,7 @@ def match(
 
     if n and cohort.n_mentors:
         sigma, optimal, stats = solve(
-            cohort, k, max_rounds, allow_dense=candidates_per_apm is None
+            cohort, k, max_rounds, allow_whole=candidates_per_apm is None
         )
         stats["build_seconds"] += encode_seconds
         if not optimal:

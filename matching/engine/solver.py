@@ -26,12 +26,12 @@ The full problem has every eligible pair, too many to hand to a solver (20,000 A
    is optimal for the FULL problem exactly when no left-out pair is worth more than
    u_i + v_j either. That is checked with the bounds from step 1, and exactly (the
    APM's scores against every mentor, recomputed) where the bound is not enough.
-4. Otherwise the violating pairs join the candidates and the problem is solved again:
-   fully, or, when only a few APMs gained pairs, one APM at a time with two exact
-   shortest-path steps each (`remove_row`, `insert_row`), each re-certified.
+4. Otherwise the violating pairs join the candidates and the restricted problem is
+   solved again from scratch (a network simplex solve costs about as much as the
+   exact one-APM-at-a-time shortest-path steps an earlier version took instead).
 
-A small cohort (`DENSE_MAX_CELLS`) skips pruning: every eligible pair goes to scipy's
-dense `linear_sum_assignment`, and step 3 certifies the result all the same.
+A small cohort (`WHOLE_MAX_PAIRS`) skips pruning: every eligible pair goes to the same
+solver, and step 3 certifies the result all the same.
 
 `optimal` is reported only when step 3 passes on the final assignment.
 """
@@ -42,14 +42,9 @@ import time
 
 import numpy as np
 import pylmcf
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from matching.engine.cohort import NO_BOUND, Cohort
 
-# When the check finds better pairs for at most this many APMs, they are added one
-# APM at a time with exact shortest-path steps; for more, a full re-solve is faster.
-ONE_BY_ONE = 8
 # Each mentor also proposes its best `capacity` APMs; in a tight cohort (fewer than
 # TIGHT slots per APM) its best 2 x capacity + 1, at most 8.
 VIOLATION_MARGIN = 16  # units; see find_violations
@@ -66,9 +61,9 @@ HOT_MIN_APMS = 200
 # PER_ROW_MAX_FACTOR x k: with ties, an APM can have thousands of equally good pairs
 # left out, and adding them all makes every later solve slower (and memory grow).
 PER_ROW_MAX_FACTOR = 4
-# Cohorts whose dense APM x (slots + "unmatched") matrix has at most this many cells
-# (2 MB) are solved whole by scipy's dense solver: below that it beats pruning.
-DENSE_MAX_CELLS = 250_000
+# Cohorts with at most this many APM x mentor pairs are solved whole (every eligible
+# pair goes to the solver): below that, choosing candidates costs more than it saves.
+WHOLE_MAX_PAIRS = 60_000
 
 
 def select_candidates(
@@ -296,39 +291,6 @@ def assign(
     return sigma
 
 
-def assign_dense(
-    n_rows: int,
-    capacity: np.ndarray,
-    e_row: np.ndarray,
-    e_col: np.ndarray,
-    e_units: np.ndarray,
-    big: int,
-) -> np.ndarray:
-    """Optimal assignment over the given pairs with the dense solver (small cohorts).
-
-    Columns are every mentor slot, then one "unmatched" column per row; a pair costs
-    -(BIG + score) and anything else 0, so staying unmatched and taking a slot of an
-    ineligible mentor cost the same, and the latter is read as unmatched.
-    """
-    n_slots = int(capacity.sum())
-    owner = np.repeat(np.arange(len(capacity)), capacity)
-    slot_start = np.cumsum(capacity) - capacity
-    copies = capacity[e_col]
-    within = np.arange(int(copies.sum())) - np.repeat(np.cumsum(copies) - copies, copies)
-    cost = np.zeros((n_rows, n_slots + n_rows))
-    cost[np.repeat(e_row, copies), np.repeat(slot_start[e_col], copies) + within] = -(
-        big + np.repeat(e_units, copies).astype(np.float64)
-    )
-    # Imported here: scipy.optimize costs memory that large cohorts never need.
-    from scipy.optimize import linear_sum_assignment
-
-    rows, cols = linear_sum_assignment(cost)
-    real = cost[rows, cols] < 0
-    sigma = np.full(n_rows, -1, dtype=np.int64)
-    sigma[rows[real]] = owner[cols[real]]
-    return sigma
-
-
 def assigned_units(sigma, e_row, e_col, e_units, n_rows):
     """Units of each row's assigned pair (0 when unmatched)."""
     hit = sigma[e_row] == e_col
@@ -400,110 +362,6 @@ def mentor_prices(
     return v
 
 
-def _duals(sigma, edges, v, big):
-    """u per row and reduced cost u_i + v_j - profit per pair, for prices v."""
-    e_row, e_col, e_units = edges
-    own = assigned_units(sigma, e_row, e_col, e_units, len(sigma))
-    matched = sigma >= 0
-    u = np.where(matched, big + own - v[np.maximum(sigma, 0)], 0)
-    return u, u[e_row] + v[e_col] - (big + e_units)
-
-
-def _shortest(src, dst, weight, size, source, limit):
-    graph = csr_matrix((weight.astype(np.float64), (src, dst)), shape=(size, size))
-    return dijkstra(graph, indices=source, return_predecessors=True, limit=limit)
-
-
-def _walk_back(pred, end, start):
-    path = [int(end)]
-    while path[-1] != start:
-        path.append(int(pred[path[-1]]))
-    path.reverse()
-    return path
-
-
-def remove_row(i, capacity, edges, sigma, v, big) -> np.ndarray:
-    """Best assignment once APM `i` leaves (exact; `sigma` optimal with prices `v`).
-
-    i's mentor j0 gets a vacancy. The only possible improvement is a chain moving it:
-    an APM a takes j0, leaving a vacancy at its own mentor, which another APM takes,
-    and so on, until the vacancy rests at a mentor jz (gain v_j0 - v_jz - the reduced
-    costs of the pairs taken) or an unmatched APM fills the last one (gain v_j0 - the
-    reduced costs). The best is a shortest path from j0 over "APM a moves into mentor
-    j" (cost: reduced cost) and "a's own mentor is now vacant" (cost 0) steps.
-    """
-    e_row, e_col, _ = edges
-    n_rows, n_cols = len(sigma), len(capacity)
-    sigma = sigma.copy()
-    j0 = int(sigma[i])
-    sigma[i] = -1
-    if j0 < 0:
-        return sigma
-    _, reduced = _duals(sigma, edges, v, big)
-    moves = (e_row != i) & (e_col != sigma[e_row])
-    holders = np.flatnonzero(sigma >= 0)
-    src = np.concatenate([n_rows + e_col[moves], holders])  # mentor -> APM moving in
-    dst = np.concatenate([e_row[moves], n_rows + sigma[holders]])  # APM -> its old mentor
-    weight = np.concatenate([reduced[moves], np.zeros(len(holders))])
-    dist, pred = _shortest(src, dst, weight, n_rows + n_cols, n_rows + j0, float(v[j0]))
-    rest = dist[n_rows:] + v  # the vacancy rests at a mentor
-    idle = np.flatnonzero((sigma < 0) & (np.arange(n_rows) != i))
-    ends = [(rest.min(), n_rows + int(np.argmin(rest)))]
-    if len(idle):
-        ends.append((dist[idle].min(), int(idle[np.argmin(dist[idle])])))
-    cost, end = min(ends)
-    if not cost < v[j0]:
-        return sigma
-    path = _walk_back(pred, end, n_rows + j0)  # j0, a1, j1, a2, j2, ...
-    for t in range(1, len(path), 2):
-        sigma[path[t]] = path[t - 1] - n_rows
-    return sigma
-
-
-def insert_row(i, capacity, edges, sigma, v, big) -> np.ndarray:
-    """Best assignment once APM `i` (unmatched) joins (exact; a Hungarian step).
-
-    `sigma` is optimal without i, with prices `v` (so mentors with a free slot cost 0).
-    i either stays unmatched (cost u_i, its best profit at these prices) or takes a
-    mentor, whose APM takes another, and so on, until a free slot (cost: the reduced
-    costs of the pairs taken) or the last APM h drops out (plus u_h).
-    """
-    e_row, e_col, e_units = edges
-    n_rows, n_cols = len(sigma), len(capacity)
-    u, reduced = _duals(sigma, edges, v, big)
-    mine = e_row == i
-    if not mine.any():
-        return sigma
-    u_i = max(0, int((big + e_units[mine] - v[e_col[mine]]).max()))
-    reduced[mine] = u_i + v[e_col[mine]] - (big + e_units[mine])
-    moves = e_col != sigma[e_row]
-    holders = np.flatnonzero(sigma >= 0)
-    src = np.concatenate([e_row[moves], n_rows + sigma[holders]])
-    dst = np.concatenate([n_rows + e_col[moves], holders])
-    weight = np.concatenate([reduced[moves], np.zeros(len(holders))])
-    dist, pred = _shortest(src, dst, weight, n_rows + n_cols, i, float(u_i))
-    load = np.bincount(sigma[holders], minlength=n_cols)
-    room = np.flatnonzero(load < capacity)
-    ends = [(float(u_i), -1)]
-    if len(room):
-        ends.append(
-            (dist[n_rows + room].min(), n_rows + int(room[np.argmin(dist[n_rows + room])]))
-        )
-    if len(holders):
-        drop = dist[holders] + u[holders]
-        ends.append((drop.min(), int(holders[np.argmin(drop)])))
-    _, end = min(ends)
-    if end < 0:
-        return sigma
-    path = _walk_back(pred, end, i)  # i, j1, h1, j2, ..., end
-    sigma = sigma.copy()
-    for t in range(0, len(path) - 1, 2):
-        sigma[path[t]] = path[t + 1] - n_rows
-    if len(path) % 2 == 1:
-        sigma[path[-1]] = -1  # the chain's last APM drops out
-    return sigma
-
-
 def find_violations(
     cohort: Cohort,
     rows: np.ndarray,
@@ -570,11 +428,11 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def solve(
-    cohort: Cohort, k: int, max_rounds: int = 30, allow_dense: bool = True
+    cohort: Cohort, k: int, max_rounds: int = 30, allow_whole: bool = True
 ) -> tuple[np.ndarray, bool, dict]:
     """Assignment (mentor column per APM row, -1 if unmatched), proven-optimal flag, stats.
 
-    `allow_dense=False` prunes even a small cohort (tests use it to exercise pruning).
+    `allow_whole=False` prunes even a small cohort (tests use it to exercise pruning).
     """
     n, m = cohort.n_apms, cohort.n_mentors
     max_units = cohort.max_units()
@@ -584,12 +442,12 @@ def solve(
         raise ValueError(
             "This cohort is too large for exact matching with these weights; lower the weights."
         )
-    # A small cohort is solved whole (every eligible pair) by the dense solver, which
-    # is then faster than pruning; the certificate below still checks the result.
-    dense = allow_dense and n * (int(cohort.capacity.sum()) + n) <= DENSE_MAX_CELLS
+    # A small cohort is solved whole (every eligible pair); the certificate below
+    # still checks the result.
+    whole = allow_whole and n * m <= WHOLE_MAX_PAIRS
 
     started = time.perf_counter()
-    if dense:
+    if whole:
         e_row, e_col, e_units, bound, group = select_candidates(
             cohort, m, hot=np.zeros(m, dtype=bool)
         )
@@ -598,10 +456,7 @@ def solve(
     build_seconds = time.perf_counter() - started
 
     t0 = time.perf_counter()
-    if dense:
-        sigma = assign_dense(n, cohort.capacity, e_row, e_col, e_units, big)
-    else:
-        sigma = assign(n, cohort.capacity, e_row, e_col, e_units, big, max_units)
+    sigma = assign(n, cohort.capacity, e_row, e_col, e_units, big, max_units)
     v = mentor_prices(cohort.capacity, e_row, e_col, e_units, sigma, big)
     solve_seconds = time.perf_counter() - t0
     verify_seconds = 0.0
@@ -634,37 +489,12 @@ def solve(
         e_row = np.concatenate([e_row, new_rows])
         e_col = np.concatenate([e_col, new_cols])
         e_units = np.concatenate([e_units, cohort.edge_units(new_rows, new_cols)])
-        added_mask = np.arange(len(e_row)) >= len(e_row) - len(new_rows)
         order = np.lexsort((e_col, e_row))
         e_row, e_col, e_units = e_row[order], e_col[order], e_units[order]
-        added_mask = added_mask[order]
-        done_mask = np.zeros(len(e_row), dtype=bool)
         per_row = min(2 * per_row, PER_ROW_MAX_FACTOR * k)
-        edges = (e_row, e_col, e_units)
-        movers = np.unique(new_rows)
-        if len(movers) <= ONE_BY_ONE:
-            # Add the new pairs one APM at a time, each change certified by the prices.
-            for i in movers.tolist():
-                # Take i out (certify), then put it back with its new pairs (certify).
-                keep = ~added_mask | done_mask
-                without = (e_row[keep], e_col[keep], e_units[keep])
-                sigma = remove_row(i, cohort.capacity, without, sigma, v, big)
-                rest = without[0] != i
-                v = mentor_prices(cohort.capacity, *(a[rest] for a in without), sigma, big)
-                if v is None:
-                    break
-                done_mask |= (e_row == i) & added_mask
-                keep = ~added_mask | done_mask
-                partial = (e_row[keep], e_col[keep], e_units[keep])
-                sigma = insert_row(i, cohort.capacity, partial, sigma, v, big)
-                v = mentor_prices(cohort.capacity, *partial, sigma, big)
-                if v is None:
-                    break
-            resolved.append(f"{len(movers)} one by one")
-        if len(movers) > ONE_BY_ONE or v is None:
-            sigma = assign(n, cohort.capacity, *edges, big, max_units)
-            v = mentor_prices(cohort.capacity, *edges, sigma, big)
-            resolved.append("full")
+        sigma = assign(n, cohort.capacity, e_row, e_col, e_units, big, max_units)
+        v = mentor_prices(cohort.capacity, e_row, e_col, e_units, sigma, big)
+        resolved.append(f"{len(np.unique(new_rows))} APMs gained pairs")
         solve_seconds += time.perf_counter() - t2
 
     stats = {
@@ -678,7 +508,7 @@ def solve(
         "re_solves": resolved,
         "mentors_with_room": m,
         "hot_mentors": int(group.sum()),
-        "method": "dense" if dense else "pruned",
+        "method": "whole" if whole else "pruned",
     }
     if proven:
         stats["gap"] = 0.0

@@ -579,7 +579,8 @@ def test_unmatched_when_all_eligible_mentors_are_full():
         person_names={71: "Morgan Chen", 72: "Riley Okafor"},
         team_names={10: "Benefits Portal"},
     )
-    assert pairs(result) == {(1, 1), (2, 2)}
+    # APMs 1 and 2 score the same with either mentor: either pairing is optimal.
+    assert pairs(result) in ({(1, 1), (2, 2)}, {(1, 2), (2, 1)})
     (unmatched,) = result.unmatched
     assert unmatched.apm_id == 3
     assert unmatched.code == "all_eligible_full"
