@@ -423,6 +423,8 @@ def test_stats_report_timings_and_the_search():
     assert stats["rounds"] >= 1
     assert stats["edges"] > 0
     assert stats["gap"] == 0.0
+    assert stats["method"] == "whole"  # this small a cohort: every eligible pair
+    assert match(apms, mentors, candidates_per_apm=5).stats["method"] == "pruned"
 
 
 def test_empty_cohorts_give_empty_results():

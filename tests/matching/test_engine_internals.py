@@ -152,3 +152,43 @@ def test_the_certificate_accepts_the_optimum_and_rejects_a_worse_assignment():
             break
     assert (worse != sigma).any()
     assert mentor_prices(cohort.capacity, rows, cols, units, worse, big) is None
+
+
+def dense_assignment_optimum(n_rows, capacity, rows, cols, units):
+    """(matched count, total units) over the given pairs, by the dense solver on rows x
+    (every mentor slot + one "unmatched" column per row)."""
+    from scipy.optimize import linear_sum_assignment
+
+    slot_mentor = np.repeat(np.arange(len(capacity)), capacity)
+    big = float(n_rows * (int(units.max(initial=0)) + 1) + 1)
+    cost = np.zeros((n_rows, len(slot_mentor) + n_rows))
+    for i, j, u in zip(rows.tolist(), cols.tolist(), units.tolist(), strict=True):
+        cost[i, np.flatnonzero(slot_mentor == j)] = -(big + u)
+    r, c = linear_sum_assignment(cost)
+    chosen = cost[r, c] < 0
+    return int(chosen.sum()), round(-cost[r, c][chosen].sum() - chosen.sum() * big)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_restricted_solve_is_optimal_with_capacities_ties_and_shortages(seed):
+    # Mentors of capacity 0 to 3, rows with no pair, few distinct scores (ties
+    # everywhere), and often fewer places than rows: the flow must match as many rows
+    # as possible, then maximise the score, never exceeding a capacity.
+    rng = np.random.default_rng(seed)
+    n_rows, n_cols = int(rng.integers(1, 30)), int(rng.integers(1, 12))
+    capacity = rng.integers(0, 4, n_cols)
+    cells = rng.random((n_rows, n_cols)) < rng.uniform(0.1, 0.9)
+    rows, cols = np.nonzero(cells)
+    units = rng.choice([0, 500, 1000, 1001, 2000], size=len(rows)).astype(np.int64)
+    max_units = 2000
+    big = n_rows * max_units + 1
+    sigma = assign(n_rows, capacity, rows, cols, units, big, max_units)
+    pairs = zip(rows.tolist(), cols.tolist(), strict=True)
+    by_pair = dict(zip(pairs, units.tolist(), strict=True))
+    matched = np.flatnonzero(sigma >= 0)
+    assert all((i, int(sigma[i])) in by_pair for i in matched)
+    assert (np.bincount(sigma[matched], minlength=n_cols) <= capacity).all()
+    total = sum(by_pair[(i, int(sigma[i]))] for i in matched)
+    assert (len(matched), total) == dense_assignment_optimum(n_rows, capacity, rows, cols, units)
+    # The certificate accepts it.
+    assert mentor_prices(capacity, rows, cols, units, sigma, big) is not None

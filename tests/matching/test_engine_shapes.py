@@ -5,6 +5,8 @@ the vectorised scoring the engine uses) and solves the whole problem with
 `linear_sum_assignment` on the dense APM x (slots + "unmatched") matrix.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -60,6 +62,42 @@ def test_every_shape_matches_the_dense_optimum_and_is_proven(shape, candidates):
     assert result.matched_count == count
     assert round(result.total_score * 1000) == units
     assert_valid(result, apms, mentors, banned)
+
+
+@pytest.mark.parametrize(("shape", "slots_per_apm"), [("exact", 1.0), ("shortage", 0.8)])
+@pytest.mark.parametrize("candidates", [None, 3])
+@pytest.mark.parametrize("flatten", [False, True])
+def test_tight_cohorts_of_capacity_three_match_the_dense_optimum(
+    shape, slots_per_apm, candidates, flatten
+):
+    # Mentors with three places each, exactly enough or too few of them; `flatten`
+    # makes every eligible pair worth the same (the all-equal roster).
+    n_apms = 240
+    apms, mentors, banned = shaped_cohort(
+        shape, n_apms, seed=5, n_mentors=round(slots_per_apm * n_apms / 3)
+    )
+    mentors = [replace(m, capacity=3) for m in mentors]
+    weights = Weights(0, 0, 0, 0, 0) if flatten else Weights()
+    result = match(
+        apms, mentors, weights=weights, banned_pairs=banned, candidates_per_apm=candidates
+    )
+    count, units = dense_optimum(apms, mentors, banned, weights)
+    assert result.optimal
+    assert (result.matched_count, round(result.total_score * 1000)) == (count, units)
+    assert_valid(result, apms, mentors, banned)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_short_candidate_lists_converge_in_a_few_rounds(shape):
+    # Eight candidates per APM are far too few for the tight and tied shapes: the check
+    # adds what is missing, and each round re-solves everything it has gathered, so a
+    # handful of rounds is enough (the limit is 30).
+    apms, mentors, banned = shaped_cohort(shape, 600, seed=3)
+    result = match(apms, mentors, banned_pairs=banned, candidates_per_apm=8)
+    assert result.optimal
+    assert result.stats["rounds"] <= 6
+    assert len(result.stats["re_solves"]) == result.stats["rounds"] - 1
+    assert all(step.endswith("APMs gained pairs") for step in result.stats["re_solves"])
 
 
 def test_shapes_have_the_promised_supply_and_scores():
