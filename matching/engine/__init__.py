@@ -1,4 +1,5 @@
-"""The matching engine: pure Python + numpy/scipy, no Django.
+"""The matching engine: Python + numpy, with LEMON's network simplex (`pylmcf`) as the
+solver; no Django.
 
 `match()` pairs APMs with mentor slots, first maximising how many APMs get a mentor,
 then the total score, never breaking a hard rule. `score_pair()` and `broken_rules()`
