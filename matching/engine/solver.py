@@ -181,10 +181,9 @@ def hot_mentors(cohort: Cohort, k: int) -> np.ndarray:
     listed = np.zeros(m, dtype=np.int64)
     block = cohort.block_rows()
     for b0 in range(0, len(sample), block):
-        scores = cohort.scores(sample[b0 : b0 + block])
-        top = np.argpartition(scores, m - k, axis=1)[:, m - k :]
-        finite = np.isfinite(np.take_along_axis(scores, top, axis=1))
-        listed += np.bincount(top[finite], minlength=m)
+        # The same lists as `select_candidates` would choose (and as cheaply).
+        _, cols, _, _ = _best_per_row(cohort.scores(sample[b0 : b0 + block]), k)
+        listed += np.bincount(cols, minlength=m)
     demand = listed / np.maximum(cohort.capacity, 1)
     average = listed.sum() / max(1, int(cohort.capacity.sum()))
     hot[:] = demand > HOT_FACTOR * average
