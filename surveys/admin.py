@@ -19,7 +19,11 @@ from django.utils.html import format_html
 
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_deletion import KeepsHistoryMixin, SummarisedDeletionMixin
-from mentorship.common.admin_input import AdminInputMixin, ValidatedListFilter
+from mentorship.common.admin_input import (
+    AdminInputMixin,
+    CheckedInlineFormSet,
+    ValidatedListFilter,
+)
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from surveys import services
 from surveys.forms import FromTemplateForm, SurveyAdminForm
@@ -27,6 +31,7 @@ from surveys.models import Invitation, Question, Survey
 
 
 class QuestionInline(admin.TabularInline):
+    formset = CheckedInlineFormSet
     model = Question
     fields = ["position", "text", "kind", "required", "options", "measures",
               "only_for_promoted", "help_text"]  # fmt: skip

@@ -15,13 +15,14 @@ from matching.models import (
     UnmatchedApm,
 )
 from mentorship.common.admin_actions import apply_each
-from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_input import AdminInputMixin, CheckedInlineFormSet
 
 # Shown on the run: the committee member is in the audit row.
 MARKED_FAILED_REASON = "Marked as failed by the committee."
 
 
 class UnmatchedInline(admin.TabularInline):
+    formset = CheckedInlineFormSet
     model = UnmatchedApm
     fields = ["apm", "reason", "fix"]
     readonly_fields = fields

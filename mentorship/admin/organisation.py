@@ -5,7 +5,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from mentorship.common.admin_deletion import SummarisedDeletionMixin
-from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_input import AdminInputMixin, CheckedInlineFormSet
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.models import (
     BusinessUnit,
@@ -45,6 +45,7 @@ class ProfileAdmin(
 
 
 class TeamInline(admin.TabularInline):
+    formset = CheckedInlineFormSet
     model = Team
     fields = ["name"]
     extra = 0

@@ -33,6 +33,7 @@ from django.contrib.admin.widgets import (
 )
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
@@ -59,6 +60,10 @@ LIST_PARAMETERS = frozenset(
 # and __in, a comma-separated list of values, which our own links use (the outcomes
 # dashboard's "matched" is several statuses).
 FIELD_FILTER_LOOKUPS = ("exact", "in", "isnull", "isempty", "gte", "lt")
+FORMSET_CHANGED = (
+    "This list was changed outside the page (its hidden counts do not match what it "
+    "sends), so nothing was saved. Reload the page and try again."
+)
 CHECKED_LOOKUPS = frozenset({"exact", "in", "gte", "lt"})  # values the field must hold
 EMPTY_CHOICES = frozenset({"0", "1"})  # __isempty's; __isnull takes any value
 SHOWN_IGNORED = 5
@@ -267,6 +272,26 @@ class AdminInputMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class CheckedInlineFormSet(BaseInlineFormSet):
+    """An inline whose hidden counts agree with the rows it sends, or a clear error.
+
+    A management form that says fewer rows exist than it sends back with ids (or fewer
+    than none) makes Django treat a saved row as a new one: its save then breaks a
+    unique constraint with a server error instead of a message.
+    """
+
+    def clean(self):
+        super().clean()
+        initial = self.initial_form_count()
+        pk_name = self.model._meta.pk.name
+        posed_as_new = any(
+            getattr(form, "cleaned_data", {}).get(pk_name) is not None
+            for form in self.forms[max(initial, 0) :]
+        )
+        if initial < 0 or posed_as_new:
+            raise ValidationError(FORMSET_CHANGED, code="management_form")
 
 
 class JSONOrDefaultField(forms.JSONField):

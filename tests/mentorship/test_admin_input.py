@@ -16,8 +16,8 @@ from mentorship.common.admin_input import (
     AdminInputMixin,
     ValidatedListFilter,
 )
-from mentorship.models import AuditLog, Cohort, Profile, Promotion, Role
-from tests.factories import CohortFactory, EnrollmentFactory, UserFactory
+from mentorship.models import AuditLog, Cohort, Profile, Promotion, Role, Team
+from tests.factories import CohortFactory, EnrollmentFactory, TeamFactory, UserFactory
 from toolkit.models import Topic
 
 pytestmark = pytest.mark.django_db
@@ -356,3 +356,43 @@ def test_the_row_checkbox_is_djangos_markup_without_its_template(name):
     ours = cohort_admin.action_checkbox(cohort)
     assert parse_html(ours) == parse_html(ModelAdmin.action_checkbox(cohort_admin, cohort))
     assert "<b>" not in ours
+
+
+@pytest.mark.parametrize("initial", ["-1", "0"])
+def test_an_inline_whose_hidden_counts_were_changed_saves_nothing_and_says_so(
+    admin_client, initial
+):
+    team = TeamFactory(name="Benefits")
+    unit = team.business_unit
+    url = reverse("admin:mentorship_businessunit_change", args=[unit.pk])
+    data = {
+        "name": unit.name, "teams-TOTAL_FORMS": "1", "teams-INITIAL_FORMS": initial,
+        "teams-MIN_NUM_FORMS": "0", "teams-MAX_NUM_FORMS": "1000",
+        "teams-0-id": str(team.pk), "teams-0-business_unit": str(unit.pk),
+        "teams-0-name": "Benefits",
+    }  # fmt: skip
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "This list was changed outside the page" in response.text
+    assert list(Team.objects.filter(business_unit=unit).values_list("name", flat=True)) == [
+        "Benefits"
+    ]
+
+
+def test_an_inline_with_honest_counts_still_saves(admin_client):
+    team = TeamFactory(name="Benefits")
+    unit = team.business_unit
+    url = reverse("admin:mentorship_businessunit_change", args=[unit.pk])
+    data = {
+        "name": unit.name, "teams-TOTAL_FORMS": "2", "teams-INITIAL_FORMS": "1",
+        "teams-MIN_NUM_FORMS": "0", "teams-MAX_NUM_FORMS": "1000",
+        "teams-0-id": str(team.pk), "teams-0-business_unit": str(unit.pk),
+        "teams-0-name": "Benefits and pay", "teams-1-business_unit": str(unit.pk),
+        "teams-1-name": "Payroll",
+    }  # fmt: skip
+
+    assert admin_client.post(url, data).status_code == 302
+    names = set(Team.objects.filter(business_unit=unit).values_list("name", flat=True))
+    assert names == {"Benefits and pay", "Payroll"}
