@@ -17,7 +17,7 @@ the page costs the same number of queries whatever the cohort's size.
 """
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property, lru_cache
 
@@ -147,15 +147,10 @@ class StepFigure:
     share: int | None
     median_days: float | None
     measured: int
-    stalled: list[PersonJourney] = field(default_factory=list)
-    # The part of ``stalled`` a page shows (see snapshots.journey_page).
+    # Who has stalled here, and the page of them shown: read from the snapshot, where
+    # the rule lives (snapshots.journey_page).
+    stalled_count: int = 0
     stalled_page: Page | None = None
-    # How many have stalled, where ``stalled`` is not loaded whole (a snapshot's page).
-    stalled_total: int | None = None
-
-    @property
-    def stalled_count(self) -> int:
-        return len(self.stalled) if self.stalled_total is None else self.stalled_total
 
     @property
     def median_display(self) -> str:
@@ -410,22 +405,12 @@ def cohort_people(*, cohort: Cohort) -> list[PersonJourney]:
 
 
 def cohort_funnel(*, cohort: Cohort, days: int = DEFAULT_STALLED_DAYS) -> Funnel:
-    """The cohort's funnel: counts, shares of intake, median days, and who has stalled.
-
-    A person is stalled at the furthest step they reached when more than ``days`` days
-    have passed since; people who became mentors have finished and never stall.
+    """The cohort's funnel worked out now: counts, shares of intake, median days, and
+    every APM's dates. Who has stalled is read from the snapshot (snapshots.journey_page).
     """
     people = cohort_people(cohort=cohort)
     mentor_cohort = next_mentor_cohort(after=cohort)
     steps = step_figures(people)
-    for step in steps:
-        if step.code != MENTOR:
-            step.stalled = [
-                person
-                for person in people
-                if person.furthest == step.code and person.days_waiting > days
-            ]
-            step.stalled.sort(key=lambda person: (-person.days_waiting, person.name))
     for person in people:
         person.mentor_cohort = mentor_cohort
     return Funnel(

@@ -182,7 +182,8 @@ def journey_page(
     mentor_cohort = next_mentor_cohort(after=cohort)
     rows = JourneyRow.objects.filter(snapshot=snapshot)
 
-    # Stalled: the furthest step was reached more than ``days`` days ago.
+    # Stalled: the furthest step was reached more than ``days`` days ago (people who
+    # became mentors have finished and never stall).
     stalled = rows.filter(reached_on__lt=today - timedelta(days=days)).exclude(furthest=MENTOR)
     stalled_counts = dict(
         stalled.order_by().values("furthest").annotate(n=Count("id")).values_list("furthest", "n")
@@ -219,12 +220,12 @@ def journey_page(
             code=code, label=STEP_LABELS[code], definition=STEP_DEFINITIONS[code],
             count=figures["count"], share=figures["share"],
             median_days=figures["median_days"], measured=figures["measured"],
-            stalled_total=stalled_counts.get(code, 0),
+            stalled_count=stalled_counts.get(code, 0),
         )  # fmt: skip
-        if step.stalled_total:
+        if step.stalled_count:
             first = (numbers[code] - 1) * funnel.STALLED_PER_PAGE
             step.stalled_page = _page(
-                page_rows[code], step.stalled_total, numbers[code], funnel.STALLED_PER_PAGE, first
+                page_rows[code], step.stalled_count, numbers[code], funnel.STALLED_PER_PAGE, first
             )
         steps.append(step)
     return Funnel(
