@@ -10,12 +10,18 @@ import os
 from celery import Celery, signals
 from celery.schedules import crontab
 
+from mentorship.common.changes import stamp_after_task
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
 
 app = Celery("mentorship", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["mentorship.journey"])  # mentorship.journey.tasks
+
+# Pages that keep a copy (mentorship.common.changes) rebuild it after background work.
+signals.task_success.connect(stamp_after_task)
+
 
 # Every periodic job, in one place. `make run` runs beat inside its worker; production
 # runs exactly one `celery -A mentorship beat` (two would still send each email once:

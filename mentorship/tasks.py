@@ -8,7 +8,9 @@ from celery import shared_task
 from mentorship.outbox import reminders, sending
 
 
-@shared_task
+# changes_nothing: no copy a page keeps (mentorship.common.changes) is made of what these
+# change (only the outbox's own rows), so they do not make such copies old.
+@shared_task(changes_nothing=True)
 def ping(value: str = "pong") -> str:
     """Round-trip check for workers and deployments; has no side effects."""
     return value
@@ -18,7 +20,12 @@ _SEND_SOFT_LIMIT, _SEND_HARD_LIMIT = sending.send_time_limits()
 
 
 # Stopped before the sweep may take its row back (sending.claim_expiry).
-@shared_task(acks_late=True, soft_time_limit=_SEND_SOFT_LIMIT, time_limit=_SEND_HARD_LIMIT)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=_SEND_SOFT_LIMIT,
+    time_limit=_SEND_HARD_LIMIT,
+    changes_nothing=True,
+)
 def send_notification(notification_id: int) -> bool:
     """Send one outbox row.
 
@@ -29,7 +36,7 @@ def send_notification(notification_id: int) -> bool:
     return sending.notification_send(notification_id=notification_id)
 
 
-@shared_task
+@shared_task(changes_nothing=True)
 def sweep_outbox() -> int:
     """Periodic: take back abandoned sends and enqueue the rows that are due.
 

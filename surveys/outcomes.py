@@ -2,7 +2,9 @@
 
 Every count links to the admin list it comes from (filtered), so a committee member can
 count the rows by hand. Survey figures are the published ones (see ``surveys.results``).
-Queries: a fixed number, whatever the number of cohorts or people.
+Queries: a fixed number, whatever the number of cohorts or people. The counts grow
+with the people (20 ms of SQL at 10,000), so the page keeps a copy of them until the
+data next changes (``mentorship.common.changes``) or for ``COUNTS_MAX_AGE`` seconds.
 """
 
 from collections import defaultdict
@@ -14,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from matching.models import Match
+from mentorship.common import changes
 from mentorship.common.numbers import percent
 from mentorship.graduation import credited_promotions
 from mentorship.models import Cohort, Enrollment, Promotion, Role
@@ -22,6 +25,8 @@ from surveys.models import Question, Survey
 from surveys.results import Combined, results_for
 
 MATCHED_STATUSES = (Match.Status.ACTIVE, Match.Status.GRADUATED)
+COUNTS_MAX_AGE = 300
+COUNT_NAMES = ("apms", "mentors", "apms_matched", "pairs", "pairs_met", "promoted_apms")
 
 
 def admin_list(name: str, **filters) -> str:
@@ -73,7 +78,7 @@ class Outcome:
         return self.combined.overall(Question.Measure.PROMOTION_CREDIT)
 
     def add(self, other: "Outcome") -> None:
-        for name in ("apms", "mentors", "apms_matched", "pairs", "pairs_met", "promoted_apms"):
+        for name in COUNT_NAMES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -129,7 +134,7 @@ def _counts_by_cohort() -> dict[str, dict[int, int]]:
         .order_by()
     )
     counts["promoted_apms"] = {row["cohort_id"]: row["n"] for row in promoted_apms}
-    return counts
+    return dict(counts)
 
 
 def outcomes_dashboard(*, now=None) -> dict:
@@ -138,7 +143,7 @@ def outcomes_dashboard(*, now=None) -> dict:
     cohorts = list(
         Cohort.objects.exclude(status=Cohort.Status.DRAFT).order_by("-program_starts_on")
     )
-    counts = _counts_by_cohort()
+    counts = changes.current_copy("outcomes-counts", _counts_by_cohort, max_age=COUNTS_MAX_AGE)
     surveys = list(
         Survey.objects.filter(is_template=False, cohort__in=cohorts)
         .exclude(status=Survey.Status.DRAFT)
@@ -152,8 +157,8 @@ def outcomes_dashboard(*, now=None) -> dict:
     rows, years = [], {}
     for cohort in cohorts:
         outcome = Outcome(label=cohort.name, cohort=cohort, links=_cohort_links(cohort))
-        for name in ("apms", "mentors", "apms_matched", "pairs", "pairs_met", "promoted_apms"):
-            setattr(outcome, name, counts[name].get(cohort.pk, 0))
+        for name in COUNT_NAMES:
+            setattr(outcome, name, counts.get(name, {}).get(cohort.pk, 0))
         for result in by_cohort[cohort.pk]:
             outcome.combined.add(result)
         rows.append(outcome)

@@ -9,8 +9,9 @@ stalled counts (one GROUP BY), one page of each step's stalled list, and one pag
 the table of people. Who has stalled is read with today's date.
 
 When a snapshot is worked out again:
-- after any change made through a request (``mentorship.common.changes``), or once it
-  is older than ``JOURNEY_REFRESH_SECONDS`` (changes made in the background);
+- after any change made through a request or a background task
+  (``mentorship.common.changes``), or once it is older than ``JOURNEY_REFRESH_SECONDS``
+  (changes the stamp does not see: another process's cache without Redis, a command);
 - a cohort of up to ``REBUILD_IN_PAGE_APMS`` APMs is rebuilt by the view that finds it
   outdated (tens of milliseconds), so the committee sees its own change at once;
 - a larger one is rebuilt by a task, at most once every ``REBUILD_EVERY_SECONDS``, and

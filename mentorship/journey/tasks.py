@@ -5,7 +5,9 @@ from celery import shared_task
 from mentorship.journey import snapshots
 
 
-@shared_task
+# changes_nothing: a snapshot is a copy (mentorship.common.changes); stamping a change
+# after building one would make it old at once.
+@shared_task(changes_nothing=True)
 def journey_snapshot_refresh(cohort_id: int) -> None:
     """Work a cohort's journey out again, unless a fresh snapshot was built meanwhile."""
     snapshots.snapshot_refresh(cohort_id=cohort_id)

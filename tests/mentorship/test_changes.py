@@ -49,3 +49,60 @@ def test_without_a_cache_the_data_counts_as_changed(monkeypatch):
     monkeypatch.setattr(changes.cache, "set", broken)
     respond("POST")  # the write it follows is not turned into an error
     assert changes.changed_at() > 0
+
+
+def test_a_copy_is_kept_until_the_next_change():
+    built = []
+
+    def build():
+        built.append(1)
+        return {"figures": len(built)}
+
+    assert changes.current_copy("figures", build, max_age=60) == {"figures": 1}
+    assert changes.current_copy("figures", build, max_age=60) == {"figures": 1}
+    respond("POST")
+    assert changes.current_copy("figures", build, max_age=60) == {"figures": 2}
+    assert len(built) == 2
+
+
+def test_a_change_made_while_the_copy_was_built_makes_it_old_at_once():
+    built = []
+
+    def build():
+        built.append(1)
+        respond("POST")  # committed while the figures were being read
+        return len(built)
+
+    assert changes.current_copy("figures", build, max_age=60) == 1
+    assert changes.current_copy("figures", build, max_age=60) == 2
+
+
+def test_a_copy_is_kept_at_most_its_age(monkeypatch):
+    kept = {}
+    monkeypatch.setattr(changes.cache, "set", lambda key, value, timeout: kept.update(t=timeout))
+    changes.current_copy("figures", lambda: 1, max_age=42)
+    assert kept == {"t": 42}
+
+
+def test_without_a_cache_every_call_builds(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(changes.cache, "get", broken)
+    monkeypatch.setattr(changes.cache, "set", broken)
+    built = []
+    for _ in range(2):
+        assert changes.current_copy("figures", lambda: built.append(1) or len(built), max_age=60)
+    assert len(built) == 2
+
+
+@pytest.mark.django_db
+def test_background_work_stamps_unless_it_changes_nothing():
+    from matching.tasks import sweep_matching_runs
+    from mentorship.tasks import ping, sweep_outbox
+
+    ping.delay()
+    sweep_outbox.delay()
+    assert changes.changed_at() == 0
+    sweep_matching_runs.delay()
+    assert changes.changed_at() > 0
