@@ -9,10 +9,11 @@ from mentorship import roles, sessions
 from mentorship.common.text import refuse_control_characters_in_forms
 
 
-def register_tasks(app_config: AppConfig) -> None:
-    """Import the app's Celery tasks in every process, web ones included, so that
-    services can queue them by name (mentorship.common.background)."""
-    import_module(f"{app_config.name}.tasks")
+def register_tasks(app_config: AppConfig, *more: str) -> None:
+    """Import the app's Celery tasks (and ``more`` task modules) in every process, web
+    ones included, so that services can queue them by name (mentorship.common.background)."""
+    for name in (f"{app_config.name}.tasks", *more):
+        import_module(name)
 
 
 def connect_account_notices() -> None:
@@ -36,7 +37,7 @@ class MentorshipConfig(AppConfig):
     verbose_name = "Mentorship program"
 
     def ready(self):
-        register_tasks(self)
+        register_tasks(self, "mentorship.journey.tasks")
         connect_account_notices()
         user_logged_in.connect(sessions.session_clocks_start, dispatch_uid="session_clocks")
         refuse_control_characters_in_forms()

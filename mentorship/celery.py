@@ -16,8 +16,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
 
 app = Celery("mentorship", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-app.autodiscover_tasks(["mentorship.journey"])  # mentorship.journey.tasks
+app.autodiscover_tasks()  # and every process imports them as its apps load (apps.py)
 
 # Pages that keep a copy (mentorship.common.changes) rebuild it after background work.
 signals.task_success.connect(stamp_after_task)
