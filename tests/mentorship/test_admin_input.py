@@ -1,6 +1,8 @@
 """The admin and the address bar: odd filters, dates, ordering, pages, searches and ids
 answer with the list (and a note on what was left out), never with an error page."""
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin import SimpleListFilter
@@ -8,7 +10,6 @@ from django.contrib.admin.options import ModelAdmin
 from django.template.response import SimpleTemplateResponse
 from django.test.html import parse_html
 from django.urls import reverse
-from django.utils import timezone
 
 from mentorship.common.admin_input import (
     FILTER_VALUE_IGNORED,
@@ -141,35 +142,46 @@ def test_a_custom_filter_ignores_a_value_it_does_not_offer(committee_client, uni
 # --- Dates, ordering, pages, searches --------------------------------------------------
 
 
+@pytest.fixture
+def promotions(committee):
+    # The promotion list has a date hierarchy (the audit log filters its dates instead).
+    for day in (date(2026, 3, 1), date(2026, 3, 20)):
+        Promotion.objects.create(
+            user=UserFactory(), from_title="APM", to_title="PM", promoted_on=day
+        )
+
+
+PROMOTIONS = reverse("admin:mentorship_promotion_changelist")
+
+
 @pytest.mark.parametrize(
     "query",
     [
-        {"created_at__year": "9999"},  # Django would compute the year 10000
-        {"created_at__year": "9999", "created_at__month": "12", "created_at__day": "31"},
-        {"created_at__year": "2026", "created_at__month": "2", "created_at__day": "31"},
-        {"created_at__year": "abc"},
-        {"created_at__year": "0"},
-        {"created_at__month": "5"},  # a month without its year
-        {"created_at__year": "2026", "created_at__month": "99999999999999999999"},
+        {"promoted_on__year": "9999"},  # Django would compute the year 10000
+        {"promoted_on__year": "9999", "promoted_on__month": "12", "promoted_on__day": "31"},
+        {"promoted_on__year": "2026", "promoted_on__month": "2", "promoted_on__day": "31"},
+        {"promoted_on__year": "abc"},
+        {"promoted_on__year": "0"},
+        {"promoted_on__month": "5"},  # a month without its year
+        {"promoted_on__year": "2026", "promoted_on__month": "99999999999999999999"},
     ],
 )
-def test_a_date_the_hierarchy_cannot_show_is_left_out(committee_client, audit_rows, query):
-    response = committee_client.get(AUDIT_LOG, query)
+def test_a_date_the_hierarchy_cannot_show_is_left_out(committee_client, promotions, query):
+    response = committee_client.get(PROMOTIONS, query)
 
     assert response.status_code == 200
-    assert shown_count(response) == AuditLog.objects.count()
+    assert shown_count(response) == Promotion.objects.count()
     assert any(LEFT_OUT in note for note in notes(response))
 
 
-def test_a_date_the_hierarchy_can_show_filters_the_list(committee_client, audit_rows):
-    today = timezone.localdate()
-    query = {"created_at__year": today.year, "created_at__month": today.month}
+def test_a_date_the_hierarchy_can_show_filters_the_list(committee_client, promotions):
+    query = {"promoted_on__year": 2026, "promoted_on__month": 3}
 
-    response = committee_client.get(AUDIT_LOG, query)
+    response = committee_client.get(PROMOTIONS, query)
 
-    assert shown_count(response) == AuditLog.objects.count()
+    assert shown_count(response) == Promotion.objects.count() == 2
     assert notes(response) == []
-    assert shown_count(committee_client.get(AUDIT_LOG, {"created_at__year": 2001})) == 0
+    assert shown_count(committee_client.get(PROMOTIONS, {"promoted_on__year": 2001})) == 0
 
 
 @pytest.mark.parametrize(
