@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,7 +24,7 @@ from mentorship.common.admin_input import (
     CheckedInlineFormSet,
     ValidatedListFilter,
 )
-from mentorship.common.admin_paging import LargeTableAdminMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin, row_count
 from surveys import services
 from surveys.forms import FromTemplateForm, SurveyAdminForm
 from surveys.models import Invitation, Question, Survey
@@ -102,9 +102,9 @@ class SurveyAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, a
             super()
             .get_queryset(request)
             .annotate(
-                invited_count=Count("invitations", distinct=True),
-                answered_count=Count(
-                    "invitations", filter=Q(invitations__completed_on__isnull=False), distinct=True
+                invited_count=row_count(Invitation.objects.all(), "survey"),
+                answered_count=row_count(
+                    Invitation.objects.filter(completed_on__isnull=False), "survey"
                 ),
             )
         )

@@ -122,7 +122,7 @@ class MatchAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RematchRequest)
-class RematchRequestAdmin(AdminInputMixin, admin.ModelAdmin):
+class RematchRequestAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["match", "requested_by", "status", "created_at", "resolved_by"]
     list_filter = ["status"]
     list_select_related = ["match__apm__user", "match__mentor__user", "requested_by",

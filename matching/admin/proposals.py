@@ -51,7 +51,6 @@ class ProposalAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
                        "decided_by", "decided_at"]  # fmt: skip
     fields = readonly_fields
     actions = ["approve_selected", "reject_selected"]
-    list_per_page = 100
 
     def has_delete_permission(self, request, obj=None):
         return False  # history: what each run proposed, approved or not

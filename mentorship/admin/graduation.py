@@ -6,6 +6,7 @@ from django.contrib import admin
 from mentorship import graduation
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.forms import PromotionCheckMixin
 from mentorship.models import (
     GraduationGuide,
@@ -27,7 +28,7 @@ class PromotionAdminForm(PromotionCheckMixin, forms.ModelForm):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(AdminInputMixin, admin.ModelAdmin):
+class PromotionAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """Record a promotion (confirmed at once), confirm reported ones, and graduate.
 
     Saved promotions are records: they change only through the actions below.

@@ -1,12 +1,10 @@
 """People's profiles, business units and teams."""
 
 from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
 from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin, CheckedInlineFormSet
-from mentorship.common.admin_paging import LargeTableAdminMixin
+from mentorship.common.admin_paging import LargeTableAdminMixin, row_count
 from mentorship.models import (
     BusinessUnit,
     Profile,
@@ -65,8 +63,8 @@ class BusinessUnitAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdm
             super()
             .get_queryset(request)
             .annotate(
-                team_count=_count(Team.objects.filter(business_unit=OuterRef("pk"))),
-                people_count=_count(Profile.objects.filter(business_unit=OuterRef("pk"))),
+                team_count=row_count(Team.objects.all(), "business_unit"),
+                people_count=row_count(Profile.objects.all(), "business_unit"),
             )
         )
 
@@ -79,16 +77,8 @@ class BusinessUnitAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdm
         return unit.people_count
 
 
-def _count(rows):
-    """The number of ``rows`` (a correlated queryset) as an expression: 0 when none."""
-    counted = rows.order_by().values(
-        "business_unit"
-    ).annotate(n=Count("pk")).values("n")  # fmt: skip
-    return Coalesce(Subquery(counted), 0)
-
-
 @admin.register(Team)
-class TeamAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
+class TeamAdmin(AdminInputMixin, SummarisedDeletionMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["name", "business_unit", "people_count"]
     list_filter = ["business_unit"]
     search_fields = ["name", "business_unit__name"]
@@ -96,7 +86,8 @@ class TeamAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     autocomplete_fields = ["business_unit"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(people_count=Count("profiles"))
+        people = row_count(Profile.objects.all(), "team")
+        return super().get_queryset(request).annotate(people_count=people)
 
     @admin.display(description="People", ordering="people_count")
     def people_count(self, team):

@@ -12,6 +12,8 @@ exactly, since the filters the admin offers are served by indexes.
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 # Below this many rows a real count is cheap, and exact is better than approximate.
@@ -39,6 +41,18 @@ def whole_table_count(queryset) -> int | None:
             [ESTIMATE_FROM_ROWS, queryset.model._meta.db_table],
         )
         return cursor.fetchone()[0]
+
+
+def row_count(rows, link: str):
+    """How many of ``rows`` point at the listed row through ``link`` (a foreign key
+    name), as an expression for ``annotate``: 0 when none.
+
+    A correlated subquery, one index probe per listed row. ``Count`` over a join would
+    multiply the listed rows by the counted ones, and make the list's own count a
+    GROUP BY over the whole join.
+    """
+    counted = rows.filter(**{link: OuterRef("pk")}).order_by().values(link)
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
 
 
 class EstimatedCountPaginator(Paginator):

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +30,28 @@ def test_the_survey_list_links_each_survey_to_its_results(client, committee, ope
     assert reverse("surveys:outcomes") in page
     change = client.get(change_url(survey)).content.decode()
     assert reverse("surveys:results", args=[survey.pk]) in change
+
+
+def test_the_survey_list_counts_answers_without_joining_the_invitations(
+    client, committee, make_pair, open_survey
+):
+    make_pair()
+    survey = open_survey()
+    invitation = Invitation.objects.filter(survey=survey).first()
+    services.response_submit(invitation=invitation, answers=answers_for(survey))
+    client.force_login(committee)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(CHANGELIST)
+    (listed,) = [row for row in response.context["cl"].result_list if row.pk == survey.pk]
+    assert (listed.invited_count, listed.answered_count) == (
+        Invitation.objects.filter(survey=survey).count(),
+        1,
+    )
+    # A join multiplied each survey by its invitations, and the list's count with it.
+    joined = [
+        q["sql"] for q in captured.captured_queries if 'JOIN "surveys_invitation"' in q["sql"]
+    ]
+    assert joined == []
 
 
 def test_the_committee_starts_a_survey_from_a_template_and_sends_it(
