@@ -331,6 +331,13 @@ class TestJourneyPage:
         assert "Show the date each of the 5 APMs reached each step" in page
         assert "Showing 3 to 4 of 5, by name." in page
         assert "<details open>" in page  # the table someone paged through stays open
+        cal = funnel.people_page[0]
+        row = page.split('<th scope="row">Cal Apm</th>')[1].split("</tr>")[0]
+        assert row == "".join(
+            f"<td>{day.isoformat() if day else '—'}</td>" for day in cal.dates_in_order()
+        )
+        assert "<td>—</td>" in row
+        assert f"<td>{cal.dates['intake'].isoformat()}</td>" in row
         assert page_links(page.split('id="people-heading"')[1]) == [
             ({"cohort": cohort.slug, "days": "21", "people": "1"}, "people"),
             ({"cohort": cohort.slug, "days": "21", "people": "3"}, "people"),
