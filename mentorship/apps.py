@@ -1,7 +1,9 @@
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.core import checks
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
@@ -30,6 +32,24 @@ def create_cache_tables(sender, using, **kwargs) -> None:
     only what is missing.
     """
     call_command("createcachetable", database=using, verbosity=0)
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def check_shared_cache(app_configs, **kwargs):
+    """In production the cache must be shared by every web process: it holds the rate
+    limits and the change stamp that tells each process its copies are old."""
+    if settings.DEBUG or settings.REDIS_URL:
+        return []
+    return [
+        checks.Warning(
+            "REDIS_URL is not set: each process keeps its own cache.",
+            hint="With more than one web process, a sign-in limit counts per process and "
+            "a change made through one process reaches the copies another keeps (the "
+            "journey, the outcomes counts) only when they expire, within 5 minutes. Set "
+            "REDIS_URL, or run a single web process.",
+            id="mentorship.W001",
+        )
+    ]
 
 
 class MentorshipConfig(AppConfig):

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3y-" + "9f8e7d6c5b4a" * 6,
     "ALLOWED_HOSTS": "mentorship.example.org",
     "DATABASE_URL": "sqlite:////tmp/unused-by-check.sqlite3",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",  # not connected to by the check
     "DJANGO_SETTINGS_MODULE": "mentorship.settings",
 }
 
@@ -37,6 +38,14 @@ def test_check_deploy_reports_nothing_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_processes_would_not_share_a_cache():
+    env = {**PRODUCTION_ENV, "REDIS_URL": ""}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "mentorship.W001" in result.stdout + result.stderr
+    assert "REDIS_URL is not set" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
