@@ -9,8 +9,8 @@ from matching.engine import ApmRecord, MentorRecord, Weights, broken_rules
 from matching.engine.cohort import NO_BOUND, Cohort
 from matching.engine.records import PART_NAMES
 from matching.engine.scoring import pair_units, weight_units
-from matching.engine.solver import assign, mentor_prices, select_candidates
-from matching.engine.synthetic import synthetic_cohort
+from matching.engine.solver import assign, find_violations, mentor_prices, select_candidates
+from matching.engine.synthetic import shaped_cohort, synthetic_cohort
 
 
 def all_scores(cohort):
@@ -152,6 +152,26 @@ def test_the_certificate_accepts_the_optimum_and_rejects_a_worse_assignment():
             break
     assert (worse != sigma).any()
     assert mentor_prices(cohort.capacity, rows, cols, units, worse, big) is None
+
+
+def test_equal_violations_are_added_by_jitter_not_by_column():
+    # Every eligible pair is worth the same, and every one is violated by one unit:
+    # each APM adds the one its jitter ranks first, so APMs alike spread over the
+    # mentors instead of all adding the lowest column.
+    apms, mentors, banned = shaped_cohort("all-equal", 60, seed=5)
+    cohort = Cohort(apms, mentors, weight_units(Weights()), banned)
+    block = cohort.scores(np.arange(cohort.n_apms)).copy()
+    value = np.floor(block[np.isfinite(block)]).max()
+    assert (np.floor(block[np.isfinite(block)]) == value).all()
+    rows = np.arange(cohort.n_apms)
+    r = np.full(cohort.n_apms, int(value) - 1, dtype=np.int64)
+    v = np.zeros(cohort.n_mentors, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    new_rows, new_cols, worst = find_violations(cohort, rows, r, v, none, none, 1)
+    assert (new_rows == rows).all()
+    assert (worst == 1).all()
+    assert (new_cols == np.argmax(block, axis=1)).all()
+    assert len(np.unique(new_cols)) > cohort.n_mentors // 3
 
 
 def dense_assignment_optimum(n_rows, capacity, rows, cols, units):
