@@ -54,7 +54,6 @@ from matching.engine.cohort import NO_BOUND, Cohort
 
 # Each mentor also proposes its best `capacity` APMs; in a tight cohort (fewer than
 # TIGHT slots per APM) its best 2 x capacity + 1, at most 8.
-VIOLATION_MARGIN = 16  # units; see find_violations
 MENTOR_SIDE_PER_SLOT = 2
 MENTOR_SIDE_MAX = 8
 TIGHT = 1.1
@@ -386,13 +385,13 @@ def find_violations(
     ptr = np.searchsorted(e_row, np.arange(cohort.n_apms + 1))
     new_rows, new_cols = [], []
     worst = np.zeros(len(rows), dtype=np.int64)
-    # Prices can be near BIG, beyond float32's integers: a float32 test with a margin
-    # of several float32 spacings at these magnitudes picks the few pairs worth an
-    # exact integer check.
-    v32 = v.astype(np.float32)
-    size = float(np.abs(r[rows]).max(initial=0) + v.max(initial=0))
-    margin = np.float32(max(VIOLATION_MARGIN, 8 * float(np.spacing(np.float32(size)))))
+    # Prices can be near BIG, beyond float32's integers, so the test is made in float64,
+    # where every r_i + v_j is exact: floor(s) > L exactly when s >= L + 1, since a
+    # block score s is its exact units plus a jitter below 0.5 (see cohort.py).
+    v64 = v.astype(np.float64)
+    r64 = r.astype(np.float64) + 1
     block = cohort.block_rows()
+    limit = np.empty((block, cohort.n_mentors), dtype=np.float64)
     for b0 in range(0, len(rows), block):
         chunk = rows[b0 : b0 + block]
         scores = cohort.scores(chunk)
@@ -400,10 +399,10 @@ def find_violations(
         counts = ptr[chunk + 1] - starts
         local = np.repeat(np.arange(len(chunk)), counts)
         scores[local, e_col[_ranges(starts, counts)]] = -np.inf
-        limit = r[chunk].astype(np.float32)[:, None] + v32[None, :]
-        np.subtract(limit, margin, out=limit)
+        lim = limit[: len(chunk)]
+        np.add(r64[chunk, None], v64[None, :], out=lim)
         # flatnonzero, not nonzero: on a 2-D array nonzero is ten times slower.
-        hits = np.flatnonzero(scores > limit)
+        hits = np.flatnonzero(scores >= lim)
         if not len(hits):
             continue
         lr, lc = np.divmod(hits, scores.shape[1])

@@ -174,6 +174,29 @@ def test_equal_violations_are_added_by_jitter_not_by_column():
     assert len(np.unique(new_cols)) > cohort.n_mentors // 3
 
 
+def test_violations_are_exact_when_prices_are_far_beyond_float32():
+    # Prices near BIG (here 2**40) and rows' r near -BIG: a pair violated by one unit
+    # is found, one exactly tight is not, whatever float32 would round them to.
+    apms, mentors = synthetic_cohort(30, 20, seed=24)
+    cohort = Cohort(apms, mentors, weight_units(Weights()))
+    units = np.floor(cohort.scores(np.arange(cohort.n_apms))).copy()
+    i = int(np.argmax(np.isfinite(units).sum(axis=1)))
+    eligible = np.flatnonzero(np.isfinite(units[i]))
+    tight, violated = int(eligible[0]), int(eligible[1])
+    huge = 2**40
+    v = np.full(cohort.n_mentors, 2**50, dtype=np.int64)  # nothing else can be violated
+    v[tight] = huge
+    v[violated] = huge + 7
+    r = np.full(cohort.n_apms, 0, dtype=np.int64)
+    r[i] = int(units[i, tight]) - huge  # tight: score == r + v exactly
+    v[violated] = int(units[i, violated]) - r[i] - 1  # violated by exactly one unit
+    none = np.zeros(0, dtype=np.int64)
+    new_rows, new_cols, worst = find_violations(cohort, np.array([i]), r, v, none, none, 5)
+    assert new_rows.tolist() == [i]
+    assert new_cols.tolist() == [violated]
+    assert worst.tolist() == [1]
+
+
 def dense_assignment_optimum(n_rows, capacity, rows, cols, units):
     """(matched count, total units) over the given pairs, by the dense solver on rows x
     (every mentor slot + one "unmatched" column per row)."""
