@@ -52,11 +52,16 @@ import pylmcf
 
 from matching.engine.cohort import NO_BOUND, Cohort
 
-# Each mentor also proposes its best `capacity` APMs; in a tight cohort (fewer than
-# TIGHT slots per APM) its best 2 x capacity + 1, at most 8.
-MENTOR_SIDE_PER_SLOT = 2
-MENTOR_SIDE_MAX = 8
+# Each mentor also proposes its best `capacity` + 1 APMs (ranked by score less the
+# APM's own best score, see _MentorSide); in a tight cohort (fewer than TIGHT slots per
+# APM) its best 8 x capacity + 1, at most 32: with 2 x capacity + 1, at most 8, the
+# first restricted solve of a tight cohort priced its popular mentors far too high.
+MENTOR_SIDE_PER_SLOT = 8
+MENTOR_SIDE_MAX = 32
 TIGHT = 1.1
+# A block of the check with more violations than this many per row and per_row sorts
+# only each row's per_row largest (rows unmatched in the restricted problem).
+MANY_HITS_PER_ROW = 8
 # "Hot" mentors (see hot_mentors): listed HOT_FACTOR times more often per slot than
 # the average in a sample of HOT_SAMPLE APMs' lists; each APM keeps k // HOT_SHARE of them.
 HOT_FACTOR = 10
@@ -194,8 +199,11 @@ class _MentorSide:
 
     Without them the candidate graph loses the slots of mentors nobody ranks highly:
     the restricted problem gets tighter than the real one, the solver slows down and
-    the pricing check keeps finding pairs to add. For speed this keeps the best APM
-    of each block of rows per mentor, then the best of those.
+    the pricing check keeps finding pairs to add. A mentor's taker in an optimum is an
+    APM with much to gain from it compared with what it can get elsewhere, not simply
+    one that scores high with everyone, so APMs are ranked by score less their own
+    best score. For speed this keeps the best APM of each block
+    of rows per mentor, then the best of those.
     """
 
     def __init__(self, cohort: Cohort):
@@ -208,18 +216,28 @@ class _MentorSide:
             min(MENTOR_SIDE_MAX, self.per_slot * self.capacity.max(initial=1) + tight)
         )
         self.value = np.full((cohort.n_mentors, self.depth), -np.inf, dtype=np.float32)
+        self.units = np.zeros((cohort.n_mentors, self.depth), dtype=np.int64)
         self.row = np.full((cohort.n_mentors, self.depth), -1, dtype=np.int64)
+        self._work = None
 
     def update(self, s: np.ndarray, r0: int) -> None:
-        best = s.max(axis=0)
-        better = np.flatnonzero(best > self.value[:, -1])
+        if self._work is None or self._work.shape[0] < len(s):
+            self._work = np.empty(s.shape, dtype=np.float32)
+        rel = self._work[: len(s)]
+        best = s.max(axis=1)
+        np.subtract(s, np.where(np.isfinite(best), best, 0)[:, None], out=rel)
+        top = rel.max(axis=0)
+        better = np.flatnonzero(top > self.value[:, -1])
         if not len(better):
             return
-        local = s[:, better].argmax(axis=0)
-        value = np.concatenate([self.value[better], best[better, None]], axis=1)
+        local = rel[:, better].argmax(axis=0)
+        units = np.floor(s[local, better]).astype(np.int64)
+        value = np.concatenate([self.value[better], top[better, None]], axis=1)
+        unit = np.concatenate([self.units[better], units[:, None]], axis=1)
         row = np.concatenate([self.row[better], (local + r0)[:, None]], axis=1)
         order = np.argsort(-value, axis=1, kind="stable")[:, : self.depth]
         self.value[better] = np.take_along_axis(value, order, axis=1)
+        self.units[better] = np.take_along_axis(unit, order, axis=1)
         self.row[better] = np.take_along_axis(row, order, axis=1)
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -227,8 +245,7 @@ class _MentorSide:
             np.arange(self.depth)[None, :] < self.per_slot * self.capacity[:, None] + 1
         )
         cols, ranks = np.nonzero(keep)
-        units = np.floor(self.value[cols, ranks]).astype(np.int64)
-        return self.row[cols, ranks], cols, units
+        return self.row[cols, ranks], cols, self.units[cols, ranks]
 
 
 def assign(
@@ -402,9 +419,23 @@ def find_violations(
         lim = limit[: len(chunk)]
         np.add(r64[chunk, None], v64[None, :], out=lim)
         # flatnonzero, not nonzero: on a 2-D array nonzero is ten times slower.
-        hits = np.flatnonzero(scores >= lim)
-        if not len(hits):
+        hit = scores >= lim
+        n_hits = int(np.count_nonzero(hit))
+        if not n_hits:
             continue
+        if n_hits > MANY_HITS_PER_ROW * per_row * len(chunk):
+            # Rows violated nearly everywhere (unmatched in the restricted problem):
+            # keep each row's per_row largest excesses before sorting anything.
+            np.subtract(scores, lim, out=lim)
+            lim[~hit] = -np.inf
+            keep = min(per_row, lim.shape[1])
+            top = np.argpartition(lim, lim.shape[1] - keep, axis=1)[:, -keep:]
+            top_rows = np.repeat(np.arange(len(chunk)), keep)
+            good = hit[top_rows, top.ravel()]
+            hits = top_rows[good] * scores.shape[1] + top.ravel()[good]
+        else:
+            # flatnonzero, not nonzero: on a 2-D array nonzero is ten times slower.
+            hits = np.flatnonzero(hit)
         lr, lc = np.divmod(hits, scores.shape[1])
         value = scores[lr, lc]
         exact = np.floor(value)

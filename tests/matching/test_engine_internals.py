@@ -197,6 +197,24 @@ def test_violations_are_exact_when_prices_are_far_beyond_float32():
     assert worst.tolist() == [1]
 
 
+def test_rows_violated_everywhere_add_only_their_most_violated_pairs():
+    # Unmatched rows (r = -BIG) violate every eligible pair: the check keeps each
+    # row's per_row largest violations, best block score first, and the largest one.
+    apms, mentors = synthetic_cohort(40, 30, seed=25)
+    cohort = Cohort(apms, mentors, weight_units(Weights()))
+    block = cohort.scores(np.arange(cohort.n_apms)).copy()
+    big = cohort.n_apms * cohort.max_units() + 1
+    rows = np.arange(cohort.n_apms)
+    r = np.full(cohort.n_apms, -big, dtype=np.int64)
+    v = np.zeros(cohort.n_mentors, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    new_rows, new_cols, worst = find_violations(cohort, rows, r, v, none, none, 2)
+    for i in rows:
+        expected = np.argsort(-block[i], kind="stable")[: min(2, np.isfinite(block[i]).sum())]
+        assert sorted(new_cols[new_rows == i].tolist()) == sorted(expected.tolist())
+        assert worst[i] == (int(np.floor(block[i].max())) + big if len(expected) else 0)
+
+
 def dense_assignment_optimum(n_rows, capacity, rows, cols, units):
     """(matched count, total units) over the given pairs, by the dense solver on rows x
     (every mentor slot + one "unmatched" column per row)."""
