@@ -32,6 +32,7 @@ from matching.engine.scoring import (
 NO_BOUND = np.int64(-(2**62))  # "no pruned eligible mentor"
 BLOCK_ELEMENTS = 1 << 19  # APM rows x mentors scored at once (2 MB as float32)
 VECTOR_CACHE_ELEMENTS = 1 << 24  # per cache of per-APM-kind mentor vectors: 64 MB
+BIG_TEAM_SHARE = 32  # a team with at least 1/32 of the mentors gets a cached vector
 
 # 3x3 table of career points as a fraction of the weight, times two (so "half" is exact):
 # rows are the APM's track, columns the mentor's (people manager, IC, undecided).
@@ -162,6 +163,20 @@ class Cohort:
         self.a_team = np.array([team_index.get(a.team, -1) for a in apms], dtype=np.int32)
         self.m_team = np.array([team_index.get(m.team, -2) for m in mentors], dtype=np.int32)
         self.use_team = bool((self.a_team >= 0).any() and (self.m_team >= 0).any())
+        # Same team is forbidden. A team of many mentors gets a cached -inf vector
+        # (see scores); the mentors of a small one are written -inf directly.
+        n_teams = len(team_index)
+        team_mentors = np.bincount(self.m_team[self.m_team >= 0], minlength=n_teams + 1)
+        a_size = np.where(self.a_team >= 0, team_mentors[np.maximum(self.a_team, 0)], 0)
+        big_team = a_size * BIG_TEAM_SHARE >= max(1, n_m)
+        self.a_team_key = np.where(big_team, self.a_team, -1).astype(np.int64)
+        small = (a_size > 0) & ~big_team
+        self.t_order = np.argsort(np.where(self.m_team >= 0, self.m_team, n_teams), kind="stable")
+        self.t_ptr = np.searchsorted(
+            np.where(self.m_team >= 0, self.m_team, n_teams)[self.t_order], np.arange(n_teams + 1)
+        )
+        self.a_small_team = np.where(small, self.a_team, -1).astype(np.int64)
+        self._team_cache: dict[int, np.ndarray] = {}
 
         self._encode_exclusions(apms, mentors, banned_pairs)
 
@@ -251,6 +266,16 @@ class Cohort:
             self._ad_cache[key] = vector
         return vector
 
+    def _team_vector(self, team: int) -> np.ndarray:
+        """0 for every mentor, -inf for those on team `team` (same team: forbidden)."""
+        vector = self._team_cache.get(team)
+        if vector is None:
+            vector = np.where(self.m_team == team, -np.inf, 0).astype(np.float32)
+            if len(self._team_cache) * self.n_mentors > VECTOR_CACHE_ELEMENTS:
+                self._team_cache.clear()
+            self._team_cache[team] = vector
+        return vector
+
     def _buffer(self, name: str, rows: int, dtype) -> np.ndarray:
         """A reusable (rows x mentors) work array: fresh large arrays cost page faults."""
         buf = self._buffers.get(name)
@@ -267,17 +292,22 @@ class Cohort:
         """
         b = len(rows)
         s = self._buffer("scores", b, np.float32)
-        # Row by row (rows, not pairs): jitter, the profile's points and the
-        # agencies/domains points, each a cached vector over all mentors.
+        # Row by row (rows, not pairs): jitter, the profile's points, the
+        # agencies/domains points and -inf on the APM's own team, each a cached vector
+        # over all mentors (a masked copy over the block was far slower when teams are
+        # big: a third of the pairs in "forbidden-pairs").
         n_m = self.n_mentors
         offsets = self.a_jitter_offset[rows].tolist()
         profiles = self.a_profile_key[rows].tolist()
         ad_keys = self.a_ad_key[rows].tolist()
+        teams = self.a_team_key[rows].tolist()
         for r in range(b):
             row = s[r]
             np.add(self._jitter[offsets[r] : offsets[r] + n_m], self._base(profiles[r]), out=row)
             if self.use_ad and ad_keys[r] >= 0:
                 np.add(row, self._ad_vector(ad_keys[r]), out=row)
+            if teams[r] >= 0:
+                np.add(row, self._team_vector(teams[r]), out=row)
 
         if self.categories and self.units["shared_interests"] > 0:
             shared = self._popcount_and("int", self.a_int[rows], self.m_int)
@@ -287,10 +317,15 @@ class Cohort:
             np.floor(part, out=part)
             np.add(s, part, out=s)
 
-        if self.use_team:
-            same = self._buffer("same", b, np.bool_)
-            np.equal(self.a_team[rows, None], self.m_team[None, :], out=same)
-            np.copyto(s, -np.inf, where=same)
+        team = self.a_small_team[rows]
+        with_team = team >= 0
+        if with_team.any():
+            team = np.maximum(team, 0)
+            starts = np.where(with_team, self.t_ptr[team], 0)
+            counts = np.where(with_team, self.t_ptr[team + 1] - self.t_ptr[team], 0)
+            local = np.repeat(np.arange(b), counts)
+            first = np.repeat(starts - np.cumsum(counts) + counts, counts)
+            s[local, self.t_order[first + np.arange(len(local))]] = -np.inf
 
         starts = self.x_ptr[rows]
         counts = self.x_ptr[rows + 1] - starts

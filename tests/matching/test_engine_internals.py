@@ -90,6 +90,26 @@ def test_block_scores_are_exact_and_forbid_exactly_the_broken_rules(n_categories
         assert dict(zip(PART_NAMES, row_parts, strict=True)) == expected
 
 
+# BIG_TEAM_SHARE 10**9: every team gets a cached vector; 1: every team is written directly.
+@pytest.mark.parametrize("share", [10**9, 1])
+def test_same_team_is_forbidden_by_either_path(monkeypatch, share):
+    import matching.engine.cohort as cohort_module
+
+    monkeypatch.setattr(cohort_module, "BIG_TEAM_SHARE", share)
+    apms, mentors = synthetic_cohort(80, 60, seed=26, units=3, teams_per_unit=2)
+    units = weight_units(Weights())
+    cohort = Cohort(apms, mentors, units)
+    assert (cohort.a_team_key >= 0).any() == (share > 1)
+    assert (cohort.a_small_team >= 0).any() == (share == 1)
+    scores = all_scores(cohort)
+    for i, a in enumerate(cohort.apms):
+        for j, m in enumerate(cohort.mentors):
+            if broken_rules(a, m):
+                assert scores[i, j] == -np.inf
+            else:
+                assert scores[i, j] == sum(pair_units(a, m, units).values())
+
+
 def test_candidates_are_the_best_and_the_bound_covers_every_mentor_left_out():
     apms, mentors = synthetic_cohort(200, 150, seed=21)
     cohort = Cohort(apms, mentors, weight_units(Weights()))
