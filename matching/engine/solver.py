@@ -226,19 +226,22 @@ class _MentorSide:
         rel = self._work[: len(s)]
         best = s.max(axis=1)
         np.subtract(s, np.where(np.isfinite(best), best, 0)[:, None], out=rel)
+        # Each mentor's best APM of this block, inserted into its sorted list (after
+        # any equal value already there, as a stable sort would).
         top = rel.max(axis=0)
         better = np.flatnonzero(top > self.value[:, -1])
         if not len(better):
             return
-        local = rel[:, better].argmax(axis=0)
+        local, top = rel[:, better].argmax(axis=0), top[better]
         units = np.floor(s[local, better]).astype(np.int64)
-        value = np.concatenate([self.value[better], top[better, None]], axis=1)
-        unit = np.concatenate([self.units[better], units[:, None]], axis=1)
-        row = np.concatenate([self.row[better], (local + r0)[:, None]], axis=1)
-        order = np.argsort(-value, axis=1, kind="stable")[:, : self.depth]
-        self.value[better] = np.take_along_axis(value, order, axis=1)
-        self.units[better] = np.take_along_axis(unit, order, axis=1)
-        self.row[better] = np.take_along_axis(row, order, axis=1)
+        idx = np.arange(self.depth)
+        pos = (self.value[better] >= top[:, None]).sum(axis=1)
+        before = idx[None, :] < pos[:, None]
+        at = idx[None, :] == pos[:, None]
+        shifted = np.maximum(idx - 1, 0)
+        for store, new in ((self.value, top), (self.units, units), (self.row, local + r0)):
+            old = store[better]
+            store[better] = np.where(before, old, np.where(at, new[:, None], old[:, shifted]))
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = (self.row >= 0) & (
