@@ -72,7 +72,8 @@ def match(
     they are there for tests and benchmarks. `stats` holds: build_seconds (encoding,
     scoring every pair, choosing candidates), solve_seconds, verify_seconds,
     explain_seconds, total_seconds, candidates_per_apm (K), rounds, edges (candidate
-    pairs at the end), edges_added (by the check), re_solves, mentors_with_room,
+    pairs at the end), edges_added (by the check), edges_pruned (left out of re-solves
+    as far from tight), re_solves, mentors_with_room,
     hot_mentors (mentors nearly everyone ranks first, see `solver.hot_mentors`), method
     ("whole" for a small cohort solved with every eligible pair, "pruned" otherwise; giving
     `candidates_per_apm` always prunes), and gap: 0.0 when proven; otherwise an upper
@@ -109,6 +110,7 @@ def match(
             "rounds": 0,
             "edges": 0,
             "edges_added": 0,
+            "edges_pruned": 0,
             "re_solves": [],
             "mentors_with_room": cohort.n_mentors,
             "hot_mentors": 0,

@@ -62,6 +62,10 @@ TIGHT = 1.1
 # A block of the check with more violations than this many per row and per_row sorts
 # only each row's per_row largest (rows unmatched in the restricted problem).
 MANY_HITS_PER_ROW = 8
+# Re-solves leave out pairs whose reduced cost is above PRUNE_SLACK x the largest
+# score, when at most PRUNE_MAX_SHARE of the APMs gained pairs (see solve).
+PRUNE_SLACK = 0.03
+PRUNE_MAX_SHARE = 0.2
 # "Hot" mentors (see hot_mentors): listed HOT_FACTOR times more often per slot than
 # the average in a sample of HOT_SAMPLE APMs' lists; each APM keeps k // HOT_SHARE of them.
 HOT_FACTOR = 10
@@ -511,6 +515,7 @@ def solve(
     proven = False
     gap_units: int | None = None
     added = 0
+    pruned = 0
     resolved = []
     while True:
         if v is None:
@@ -532,6 +537,20 @@ def solve(
         rounds += 1
         t2 = time.perf_counter()
         added += len(new_rows)
+        if len(np.unique(new_rows)) <= PRUNE_MAX_SHARE * n:
+            # Pairs far from tight under the current prices (reduced cost above
+            # PRUNE_SLACK of the largest score) are unlikely to be used by the next
+            # solve, which is much faster without them: leave them out, and raise their
+            # rows' bounds so that the check looks at them again like any other
+            # left-out pair. Not after a first solve that most APMs found wanting:
+            # its prices are too far off to judge by.
+            u = np.where(sigma >= 0, big + own - v[np.maximum(sigma, 0)], 0)
+            reduced = u[e_row] + v[e_col] - (big + e_units)
+            drop = (reduced > PRUNE_SLACK * max_units) & (sigma[e_row] != e_col)
+            pruned += int(drop.sum())
+            np.maximum.at(bound, (e_row[drop], group[e_col[drop]]), e_units[drop])
+            keep = ~drop
+            e_row, e_col, e_units = e_row[keep], e_col[keep], e_units[keep]
         e_row = np.concatenate([e_row, new_rows])
         e_col = np.concatenate([e_col, new_cols])
         e_units = np.concatenate([e_units, cohort.edge_units(new_rows, new_cols)])
@@ -551,6 +570,7 @@ def solve(
         "rounds": rounds,
         "edges": len(e_row),
         "edges_added": added,
+        "edges_pruned": pruned,
         "re_solves": resolved,
         "mentors_with_room": m,
         "hot_mentors": int(group.sum()),
