@@ -52,10 +52,10 @@ import pylmcf
 
 from matching.engine.cohort import NO_BOUND, Cohort
 
-# Each mentor also proposes its best `capacity` + 1 APMs (ranked by score less the
-# APM's own best score, see _MentorSide); in a tight cohort (fewer than TIGHT slots per
-# APM) its best 8 x capacity + 1, at most 32: with 2 x capacity + 1, at most 8, the
-# first restricted solve of a tight cohort priced its popular mentors far too high.
+# Each mentor also proposes its best `capacity` + 1 APMs; in a tight cohort (fewer than
+# TIGHT slots per APM) its best 8 x capacity + 1, at most 32, ranked by score less the
+# APM's own best score (see _MentorSide): with 2 x capacity + 1 by plain score, at most
+# 8, the first restricted solve of a tight cohort priced popular mentors far too high.
 MENTOR_SIDE_PER_SLOT = 8
 MENTOR_SIDE_MAX = 32
 TIGHT = 1.1
@@ -205,9 +205,9 @@ class _MentorSide:
     the restricted problem gets tighter than the real one, the solver slows down and
     the pricing check keeps finding pairs to add. A mentor's taker in an optimum is an
     APM with much to gain from it compared with what it can get elsewhere, not simply
-    one that scores high with everyone, so APMs are ranked by score less their own
-    best score. For speed this keeps the best APM of each block
-    of rows per mentor, then the best of those.
+    one that scores high with everyone, so in a tight cohort APMs are ranked by score
+    less their own best score. For speed this keeps the best APM of each block of rows
+    per mentor, then the best of those.
     """
 
     def __init__(self, cohort: Cohort):
@@ -222,14 +222,19 @@ class _MentorSide:
         self.value = np.full((cohort.n_mentors, self.depth), -np.inf, dtype=np.float32)
         self.units = np.zeros((cohort.n_mentors, self.depth), dtype=np.int64)
         self.row = np.full((cohort.n_mentors, self.depth), -1, dtype=np.int64)
+        # With spare places the plain best scores do as well, a pass per block cheaper.
+        self.relative = bool(tight)
         self._work = None
 
     def update(self, s: np.ndarray, r0: int) -> None:
-        if self._work is None or self._work.shape[0] < len(s):
-            self._work = np.empty(s.shape, dtype=np.float32)
-        rel = self._work[: len(s)]
-        best = s.max(axis=1)
-        np.subtract(s, np.where(np.isfinite(best), best, 0)[:, None], out=rel)
+        if self.relative:
+            if self._work is None or self._work.shape[0] < len(s):
+                self._work = np.empty(s.shape, dtype=np.float32)
+            rel = self._work[: len(s)]
+            best = s.max(axis=1)
+            np.subtract(s, np.where(np.isfinite(best), best, 0)[:, None], out=rel)
+        else:
+            rel = s
         # Each mentor's best APM of this block, inserted into its sorted list (after
         # any equal value already there, as a stable sort would).
         top = rel.max(axis=0)
