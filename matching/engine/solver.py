@@ -12,9 +12,11 @@ The full problem has every eligible pair, too many to hand to a solver (20,000 A
    keeps its K best eligible mentors (all of them if it has fewer, so nobody with an
    eligible mentor is left without candidates) and an upper bound on the score of
    every mentor it left out; each mentor adds its best APMs, so that no place lacks
-   takers. Mentors that a sample of APMs lists far more often than average ("shared
-   favourites", `hot_mentors`) form a group of their own: each APM keeps only K/4 of
-   them beside its K best others, and the bounds are kept per group.
+   takers (in a tight cohort 8 x capacity + 1 of them, ranked by score less the APM's
+   own best score: an APM that can do well elsewhere is not the one to fill a place
+   nobody wants). Mentors that a sample of APMs lists far more often than average
+   ("shared favourites", `hot_mentors`) form a group of their own: each APM keeps only
+   K/4 of them beside its K best others, and the bounds are kept per group.
 2. Restricted solve (`assign`): a min-cost flow over the candidate pairs, solved
    exactly in integers by LEMON's network simplex (`pylmcf`). Each APM ships one unit
    to a sink, through a mentor (whose arc to the sink carries its capacity: mentors
@@ -25,20 +27,32 @@ The full problem has every eligible pair, too many to hand to a solver (20,000 A
    (which has integral optima) satisfying complementary slackness, so the assignment
    is optimal for the FULL problem exactly when no left-out pair is worth more than
    u_i + v_j either. That is checked with the bounds from step 1, and exactly (the
-   APM's scores against every mentor, recomputed) where the bound is not enough. The
-   solver's own duals are not used: the prices are computed from the assignment alone.
+   APM's scores against every mentor, recomputed, compared in float64 where every
+   u_i + v_j is exact) where the bound is not enough. The solver's own duals are not
+   used: the prices are computed from the assignment alone.
 4. Otherwise each APM gains its most violating pairs (K of them, doubling each round
-   up to 4K) and the restricted problem is solved again from scratch, then certified
-   again.
+   up to 4K; equal ones in jitter order) and the restricted problem is solved again
+   from scratch, then certified again. Once the first prices are near enough (at most
+   a fifth of the APMs gained pairs), each re-solve leaves out the pairs whose reduced
+   cost u_i + v_j - profit is above 3% of the largest score, which makes it several
+   times smaller; a pair left out raises its APM's bound, so the next check looks at
+   it again like any other left-out pair.
 
 A small cohort (`WHOLE_MAX_PAIRS`) skips pruning: every eligible pair goes to the same
 solver, and step 3 certifies the result all the same.
 
-Where the time goes at 20,000 APMs: scoring every pair once to choose candidates
-(about 1 s), each solve (1 s with plenty of places, 2-4 s when places are tight and
-the restricted problem needs long chains of moves), and each check (about 1 s, most
-of it scoring the APMs whose bound does not rule out a violation). Tight and tied
-cohorts need two to four more rounds, and each re-solve starts cold.
+Where the time goes at 20,000 APMs (2-core machine): encoding the cohort and scoring
+every pair once to choose candidates (1.4-1.9 s, a scoring pass alone 0.5 s), each
+solve (0.8-1 s with plenty of places; the first solve of a tight cohort 2-2.5 s, the
+pruned re-solves about 1 s), each check of a tight cohort (0.5-0.7 s, most of it
+rescoring the 15,000-19,000 APMs whose bound does not rule out a violation, since
+some mentor always costs 0), and the reasons (0.2-0.4 s). Plenty, shared favourites,
+forbidden pairs and all-equal are proven after one solve (1.5-2.9 s in all); exact,
+shortage and few-values need two or three more rounds (7.3-8.7 s). Other exact solvers were timed on the same
+restricted problems: OR-tools' cost scaling (`SimpleMinCostFlow`) was 20% faster on
+the first solve of "exact" but 1.6x slower on its re-solves and 2.6-4.5x slower on
+every solve of "few-values"; scipy's sparse LAPJV over slot copies was 1.7-2.6x
+slower. None of them can start from the previous round's solution.
 
 `optimal` is reported only when step 3 passes on the final assignment.
 """
