@@ -48,11 +48,12 @@ pruned re-solves about 1 s), each check of a tight cohort (0.5-0.7 s, most of it
 rescoring the 15,000-19,000 APMs whose bound does not rule out a violation, since
 some mentor always costs 0), and the reasons (0.2-0.4 s). Plenty, shared favourites,
 forbidden pairs and all-equal are proven after one solve (1.5-2.9 s in all); exact,
-shortage and few-values need two or three more rounds (7.3-8.7 s). Other exact solvers were timed on the same
-restricted problems: OR-tools' cost scaling (`SimpleMinCostFlow`) was 20% faster on
-the first solve of "exact" but 1.6x slower on its re-solves and 2.6-4.5x slower on
-every solve of "few-values"; scipy's sparse LAPJV over slot copies was 1.7-2.6x
-slower. None of them can start from the previous round's solution.
+shortage and few-values need two or three more rounds (7.3-9 s). Other exact solvers
+were timed on the same restricted problems: OR-tools' cost scaling
+(`SimpleMinCostFlow`) was 20% faster on the first solve of "exact" but 1.6x slower on
+its re-solves and 2.6-4.5x slower on every solve of "few-values"; scipy's sparse
+LAPJV over slot copies was 1.7-2.6x slower. None of them can start from the previous
+round's solution.
 
 `optimal` is reported only when step 3 passes on the final assignment.
 """
