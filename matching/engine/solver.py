@@ -524,6 +524,9 @@ def solve(
     else:
         e_row, e_col, e_units, bound, group = select_candidates(cohort, k)
     build_seconds = time.perf_counter() - started
+    # Only pairs chosen as candidates are ever left out of a re-solve; a pair the check
+    # added back stays, so pruning cannot make the rounds go round in circles.
+    prunable = np.ones(len(e_row), dtype=bool)
 
     t0 = time.perf_counter()
     sigma = assign(n, cohort.capacity, e_row, e_col, e_units, big, max_units)
@@ -566,16 +569,19 @@ def solve(
             # its prices are too far off to judge by.
             u = np.where(sigma >= 0, big + own - v[np.maximum(sigma, 0)], 0)
             reduced = u[e_row] + v[e_col] - (big + e_units)
-            drop = (reduced > PRUNE_SLACK * max_units) & (sigma[e_row] != e_col)
+            drop = (reduced > PRUNE_SLACK * max_units) & (sigma[e_row] != e_col) & prunable
             pruned += int(drop.sum())
             np.maximum.at(bound, (e_row[drop], group[e_col[drop]]), e_units[drop])
             keep = ~drop
             e_row, e_col, e_units = e_row[keep], e_col[keep], e_units[keep]
+            prunable = prunable[keep]
         e_row = np.concatenate([e_row, new_rows])
         e_col = np.concatenate([e_col, new_cols])
         e_units = np.concatenate([e_units, cohort.edge_units(new_rows, new_cols)])
+        prunable = np.concatenate([prunable, np.zeros(len(new_rows), dtype=bool)])
         order = np.lexsort((e_col, e_row))
         e_row, e_col, e_units = e_row[order], e_col[order], e_units[order]
+        prunable = prunable[order]
         per_row = min(2 * per_row, PER_ROW_MAX_FACTOR * k)
         sigma = assign(n, cohort.capacity, e_row, e_col, e_units, big, max_units)
         v = mentor_prices(cohort.capacity, e_row, e_col, e_units, sigma, big)
