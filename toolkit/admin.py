@@ -34,6 +34,8 @@ class TopicAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["preview", "created_at", "updated_at"]
     actions = ["publish", "unpublish"]
+    # A topic people saved has thousands of bookmarks: counted, not listed.
+    counted_on_delete = (Bookmark,)
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "summary", "is_published"]}),
         ("Fit", {"fields": ["stage", "audience", "minutes"]}),

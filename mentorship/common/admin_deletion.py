@@ -18,6 +18,7 @@ from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import NestedObjects, quote, unquote
 from django.db import router
 from django.db.models import Q
+from django.db.models.deletion import Collector
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -26,14 +27,31 @@ from django.utils.text import capfirst
 SHOWN_PER_MODEL = 20
 
 
-def deleted_objects_summary(objs, request, admin_site):
+class _CountingCollector(NestedObjects):
+    """Django's NestedObjects, except that rows of the ``counted`` models that Django
+    could delete without loading them (no signals, nothing depending on them) are not
+    loaded: the page counts them with one query."""
+
+    def __init__(self, *args, counted=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counted = tuple(counted)
+
+    def can_fast_delete(self, objs, from_field=None):
+        # Django asks with a model class, a queryset or a row.
+        model = objs._meta.model if hasattr(objs, "_meta") else getattr(objs, "model", None)
+        return model in self.counted and Collector.can_fast_delete(self, objs, from_field)
+
+
+def deleted_objects_summary(objs, request, admin_site, counted=()):
     """What ``django.contrib.admin.utils.get_deleted_objects`` returns, with at most
-    ``SHOWN_PER_MODEL`` rows of each model named in the list."""
+    ``SHOWN_PER_MODEL`` rows of each model named in the list, and the rows of the
+    ``counted`` models (people's bookmarks of a topic) only counted."""
     try:
         obj = objs[0]
     except IndexError:
         return [], {}, set(), []
-    collector = NestedObjects(using=router.db_for_write(obj._meta.model), origin=objs)
+    using = router.db_for_write(obj._meta.model)
+    collector = _CountingCollector(using=using, origin=objs, counted=counted)
     collector.collect(objs)
     perms_needed = set()
     shown = {}
@@ -91,14 +109,37 @@ def deleted_objects_summary(objs, request, admin_site):
         model._meta.verbose_name_plural: len(items)
         for model, items in collector.model_objs.items()
     }
+    for rows in collector.fast_deletes:
+        opts = rows.model._meta
+        number = rows.count()
+        if not number:
+            continue
+        model_count[opts.verbose_name_plural] = (
+            model_count.get(opts.verbose_name_plural, 0) + number
+        )
+        to_delete.append(
+            f"{number:,} {opts.verbose_name_plural if number > 1 else opts.verbose_name}"
+        )
+        registered = admin_site.is_registered(rows.model)
+        if registered and not admin_site.get_model_admin(rows.model).has_delete_permission(
+            request
+        ):
+            perms_needed.add(opts.verbose_name)
     return to_delete, model_count, perms_needed, protected
 
 
 class SummarisedDeletionMixin:
-    """For admins whose rows cascade to thousands of others (cohorts, runs, surveys)."""
+    """For admins whose rows cascade to thousands of others (cohorts, runs, surveys).
+
+    ``counted_on_delete``: models whose rows the confirmation counts without naming any.
+    """
+
+    counted_on_delete = ()
 
     def get_deleted_objects(self, objs, request):
-        return deleted_objects_summary(objs, request, self.admin_site)
+        return deleted_objects_summary(
+            objs, request, self.admin_site, counted=self.counted_on_delete
+        )
 
 
 class KeepsHistoryMixin:

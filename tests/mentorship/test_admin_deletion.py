@@ -78,3 +78,36 @@ def test_delete_summary_still_checks_permission_for_every_kind_of_row():
     )
 
     assert "enrollment" in perms_needed
+
+
+def test_a_topic_people_saved_counts_their_bookmarks_without_loading_them(admin_client):
+    from toolkit.models import Bookmark, Category, Topic
+
+    category = Category.objects.create(name="Craft", slug="craft", order=1)
+    few, many = (
+        Topic.objects.create(title=title, slug=title, category=category, summary="s", body="b")
+        for title in ("few", "many")
+    )
+    for topic, people in ((few, 2), (many, SHOWN_PER_MODEL * 3)):
+        Bookmark.objects.bulk_create(
+            Bookmark(user=UserFactory(), topic=topic) for _ in range(people)
+        )
+    url = lambda topic: reverse("admin:toolkit_topic_delete", args=[topic.pk])  # noqa: E731
+    admin_client.get(url(few))  # fills per-process caches
+
+    counts = []
+    for topic, people in ((few, 2), (many, SHOWN_PER_MODEL * 3)):
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get(url(topic))
+        counts.append(len(captured))
+        lines = list(flat(response.context["deleted_objects"]))
+        assert f"{people:,} bookmarks" in lines
+        assert not [line for line in lines if line.startswith("Bookmark: ")]
+        assert dict(response.context["model_count"])["bookmarks"] == people
+    assert counts[0] == counts[1]
+
+    response = admin_client.post(url(many), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Topic.objects.filter(pk=many.pk).exists()
+    assert Bookmark.objects.filter(topic=few).count() == 2
+    assert not Bookmark.objects.filter(topic_id=many.pk).exists()
