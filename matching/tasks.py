@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from matching import emails, reminders, services
+from mentorship.common import changes
 
 
 @shared_task(acks_late=True)
@@ -14,7 +15,9 @@ def execute_matching_run(run_id: int) -> None:
     services.run_execute(run_id=run_id)
 
 
-@shared_task
+# changes_nothing: it runs every minute and usually finds nothing to do, so it stamps a
+# change (mentorship.common.changes) itself, only when it did something.
+@shared_task(changes_nothing=True)
 def sweep_matching_runs() -> dict[str, int]:
     """Periodic: fail runs whose worker is gone (lease lapsed); resend runs left queued;
     introduce matches whose introduction task was lost.
@@ -22,7 +25,10 @@ def sweep_matching_runs() -> dict[str, int]:
     Safe to run twice: only a run still running with a lapsed lease is failed (a state
     check under a row lock), and a resent run can be claimed by one delivery only.
     """
-    return {**services.runs_sweep(), "introduced": emails.introductions_sweep()}
+    swept = {**services.runs_sweep(), "introduced": emails.introductions_sweep()}
+    if any(swept.values()):
+        changes.mark_changed()
+    return swept
 
 
 @shared_task

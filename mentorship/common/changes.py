@@ -6,7 +6,8 @@ the program takes from a person goes through a request that is not GET, HEAD or
 OPTIONS: ``ChangesMiddleware`` stamps the time after each such request that succeeded,
 once its transactions have committed. Background work stamps too: every Celery task
 that succeeds, except those declared ``changes_nothing=True`` (sending mail, rebuilding
-a snapshot). A copy built after the stamp is current; copies also expire with time, for
+a snapshot; the matching sweep stamps itself when it did something). A copy built
+after the stamp is current; copies also expire with time, for
 what changes the data outside both (a management command, the database by hand).
 
 The stamp over-counts (any successful form or task counts, whatever it changed), never
@@ -42,7 +43,8 @@ def mark_changed() -> None:
 
 
 def changed_at() -> float:
-    """When the data last changed through a request (0: not since the cache was cleared)."""
+    """When the data last changed through a request or a task (0: not since the cache
+    was cleared)."""
     try:
         return cache.get(KEY) or 0.0
     except Exception:  # no cache: treat the data as changed, so copies are rebuilt

@@ -107,7 +107,7 @@ def _queue_rebuild(cohort: Cohort) -> None:
 
 
 def is_outdated(snapshot: JourneySnapshot, now=None) -> bool:
-    """Built before the last change made through a request, or too long ago."""
+    """Built before the last change stamped by a request or a task, or too long ago."""
     now = now or timezone.now()
     return changes.changed_at() >= snapshot.built_at.timestamp() or (
         now - snapshot.built_at > timedelta(seconds=_refresh_seconds())

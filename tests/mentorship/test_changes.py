@@ -98,11 +98,22 @@ def test_without_a_cache_every_call_builds(monkeypatch):
 
 @pytest.mark.django_db
 def test_background_work_stamps_unless_it_changes_nothing():
-    from matching.tasks import sweep_matching_runs
+    from matching.tasks import introduce_matches, sweep_matching_runs
     from mentorship.tasks import ping, sweep_outbox
 
     ping.delay()
     sweep_outbox.delay()
+    sweep_matching_runs.delay()  # every minute, and nothing to sweep
     assert changes.changed_at() == 0
+    introduce_matches.delay([])
+    assert changes.changed_at() > 0
+
+
+@pytest.mark.django_db
+def test_the_matching_sweep_stamps_when_it_introduces_a_match(monkeypatch):
+    from matching import emails
+    from matching.tasks import sweep_matching_runs
+
+    monkeypatch.setattr(emails, "introductions_sweep", lambda: 1)
     sweep_matching_runs.delay()
     assert changes.changed_at() > 0
