@@ -32,13 +32,20 @@ def test_the_survey_list_links_each_survey_to_its_results(client, committee, ope
     assert reverse("surveys:results", args=[survey.pk]) in change
 
 
-def test_the_survey_list_counts_answers_without_joining_the_invitations(
-    client, committee, make_pair, open_survey
-):
+@pytest.fixture
+def answered_survey(make_pair, open_survey):
+    """An open survey of one pair, which one of them has answered."""
     make_pair()
     survey = open_survey()
     invitation = Invitation.objects.filter(survey=survey).first()
     services.response_submit(invitation=invitation, answers=answers_for(survey))
+    return survey
+
+
+def test_the_survey_list_counts_answers_without_joining_the_invitations(
+    client, committee, answered_survey
+):
+    survey = answered_survey
     client.force_login(committee)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(CHANGELIST)
@@ -81,12 +88,9 @@ def test_the_committee_starts_a_survey_from_a_template_and_sends_it(
 
 
 def test_the_survey_page_says_how_many_anonymous_answers_wait_for_their_batch(
-    client, committee, make_pair, open_survey
+    client, committee, answered_survey
 ):
-    make_pair()
-    survey = open_survey()
-    invitation = Invitation.objects.filter(survey=survey).first()
-    services.response_submit(invitation=invitation, answers=answers_for(survey))
+    survey = answered_survey
     client.force_login(committee)
     page = client.get(change_url(survey)).content.decode()
     assert "1 answer is waiting to be added, in a batch, to keep them anonymous." in page
