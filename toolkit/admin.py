@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.html import format_html, format_html_join
 
-from mentorship.common.admin_deletion import SummarisedDeletionMixin
+from mentorship.common.admin_deletion import KeepsHistoryMixin, SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from toolkit import services
@@ -11,11 +11,20 @@ from toolkit.models import Bookmark, Category, Topic
 
 
 @admin.register(Category)
-class CategoryAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
+class CategoryAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "order", "topic_count"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    # Topics protect their category: say so with one query, before Django's collector
+    # loads every topic (and the page lists them all).
+    history_reason = "it still holds topics. Move them to another category first."
+
+    def history_filter(self):
+        return Q(Exists(Topic.objects.filter(category=OuterRef("pk"))))
+
+    def is_history(self, category):
+        return category.topics.exists()
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(topic_total=Count("topics"))

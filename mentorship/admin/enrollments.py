@@ -4,12 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
 from mentorship import intake, roster
-from mentorship.common.admin_deletion import SummarisedDeletionMixin
+from mentorship.common.admin_deletion import KeepsHistoryMixin, SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.admin_paging import LargeTableAdminMixin
 from mentorship.common.spreadsheets import csv_response
@@ -31,12 +32,23 @@ class EnrollmentAdminForm(forms.ModelForm):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(
-    AdminInputMixin, SummarisedDeletionMixin, LargeTableAdminMixin, admin.ModelAdmin
+    AdminInputMixin,
+    KeepsHistoryMixin,
+    SummarisedDeletionMixin,
+    LargeTableAdminMixin,
+    admin.ModelAdmin,
 ):
     """Intake answers the committee may correct; the workflow fields are read-only.
 
     Enrollments come from the intake and the roster import, so there is no add form.
+    One that was proposed or matched is history: deleting it would take its matches,
+    meetings and the outcomes that count them.
     """
+
+    history_reason = (
+        "once a person was proposed or matched, their matches and meetings are the "
+        "program's history. End the match or withdraw the person instead."
+    )
 
     form = EnrollmentAdminForm
     list_display = [
@@ -63,6 +75,17 @@ class EnrollmentAdmin(
 
     def has_add_permission(self, request):
         return False
+
+    def history_filter(self):
+        return (
+            Q(apm_proposals__isnull=False)
+            | Q(mentor_proposals__isnull=False)
+            | Q(apm_matches__isnull=False)
+            | Q(mentor_matches__isnull=False)
+        )
+
+    def is_history(self, enrollment):
+        return Enrollment.objects.filter(self.history_filter(), pk=enrollment.pk).exists()
 
     def save_model(self, request, obj, form, change):
         intake.enrollment_update_by_committee(

@@ -9,8 +9,9 @@ permission check still looks at every one (no query: permissions are cached).
 
 Some rows are not deleted at all: a cohort whose intake has opened, a survey that was
 sent. They are the program's history (its outcomes and results count them), and deleting
-one would take every enrollment, match and answer with it. ``KeepsHistoryMixin`` refuses
-in words, with one query, before Django's collector walks those rows.
+one would take every enrollment, match and answer with it; a category that holds topics
+protects them. ``KeepsHistoryMixin`` refuses in words, with one query, before Django's
+collector walks those rows.
 """
 
 from django.contrib import messages
@@ -55,12 +56,19 @@ def deleted_objects_summary(objs, request, admin_site, counted=()):
     collector.collect(objs)
     perms_needed = set()
     shown = {}
+    # Rows whose admin keeps history: asked with one query per model below, not per row.
+    history_rows = {}
 
     def check(item):
         opts = item._meta
         if admin_site.is_registered(item.__class__):
             model_admin = admin_site.get_model_admin(item.__class__)
-            if not model_admin.has_delete_permission(request, item):
+            if isinstance(model_admin, KeepsHistoryMixin):
+                history_rows.setdefault(model_admin, []).append(item.pk)
+                allowed = model_admin.has_delete_permission(request)
+            else:
+                allowed = model_admin.has_delete_permission(request, item)
+            if not allowed:
                 perms_needed.add(opts.verbose_name)
 
     def name(item):
@@ -105,6 +113,10 @@ def deleted_objects_summary(objs, request, admin_site, counted=()):
             protected.append(name(item))
     if len(collector.protected) > SHOWN_PER_MODEL:
         protected.append(f"… and {len(collector.protected) - SHOWN_PER_MODEL:,} more")
+    for model_admin, pks in history_rows.items():
+        kept = model_admin.model._default_manager.filter(model_admin.history_filter(), pk__in=pks)
+        if kept.exists():
+            perms_needed.add(model_admin.model._meta.verbose_name)
     model_count = {
         model._meta.verbose_name_plural: len(items)
         for model, items in collector.model_objs.items()
@@ -143,7 +155,8 @@ class SummarisedDeletionMixin:
 
 
 class KeepsHistoryMixin:
-    """Rows that are the program's history cannot be deleted from the admin.
+    """Rows that are the program's history (or that others depend on, like a category
+    that holds topics) cannot be deleted from the admin.
 
     A subclass says which rows are history (``history_filter``, and ``is_history`` for one
     row already loaded) and why (``history_reason``, one sentence naming what to do
@@ -197,7 +210,7 @@ class KeepsHistoryMixin:
 def _delete_selected_unless_history(modeladmin, request, queryset):
     # The selected rows, without the list's annotations (counts over their history).
     selected = modeladmin.model._default_manager.filter(pk__in=queryset.values("pk"))
-    kept = list(selected.filter(modeladmin.history_filter())[: SHOWN_PER_MODEL + 1])
+    kept = list(selected.filter(modeladmin.history_filter()).distinct()[: SHOWN_PER_MODEL + 1])
     if kept:
         refusal = modeladmin.history_refusal(kept, selected=selected.count())
         modeladmin.message_user(request, refusal, messages.ERROR)

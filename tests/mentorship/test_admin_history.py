@@ -1,7 +1,8 @@
 """The program's history cannot be deleted from the admin (issue 13 and 14).
 
-A cohort whose intake has opened, a survey that was sent, matching runs and proposals:
-deleting them would take every enrollment, match and answer the outcomes count. The
+A cohort whose intake has opened, a survey that was sent, matching runs and proposals,
+an enrollment that was proposed or matched: deleting them would take every enrollment,
+match and answer the outcomes count. A category that holds topics protects them. The
 admin refuses in words, before Django's collector walks thousands of rows.
 """
 
@@ -14,10 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from matching.models import MatchingRun, Proposal
+from matching.models import Match, MatchingRun, Proposal
 from mentorship.models import Cohort, Enrollment
 from surveys.models import Survey
 from tests.factories import CohortFactory, EnrollmentFactory
+from toolkit.models import Category, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +158,80 @@ def test_runs_and_proposals_have_no_delete_action_or_page(admin_client, model):
     assert delete.status_code == 403
     assert MatchingRun.objects.filter(pk=run.pk).exists()
     assert Proposal.objects.filter(pk=proposal.pk).exists()
+
+
+def test_a_category_that_holds_topics_is_refused_without_loading_them(committee_client):
+    small, large = (Category.objects.create(name=name, slug=name) for name in ("Small", "Large"))
+    for category, count in ((small, 1), (large, 30)):
+        Topic.objects.bulk_create(
+            Topic(title=f"{category.name} {i}", slug=f"{category.slug}-{i}", category=category,
+                  summary="s", body="b")
+            for i in range(count)
+        )  # fmt: skip
+    delete = lambda c: reverse("admin:toolkit_category_delete", args=[c.pk])  # noqa: E731
+    committee_client.get(delete(small))  # fills per-process caches
+
+    counts = []
+    for category in (small, large):
+        with CaptureQueriesContext(connection) as captured:
+            response = committee_client.post(delete(category), {"post": "yes"})
+        counts.append(len(captured))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("admin:toolkit_category_change", args=[category.pk])
+        # The latest message (the warm-up's refusal is still in the session).
+        assert messages_of(response)[-1] == (
+            f"The category “{category.name}” cannot be deleted: it still holds topics. "
+            "Move them to another category first."
+        )
+    assert counts[0] == counts[1]
+    assert not any('FROM "toolkit_topic" WHERE' in q["sql"] and "LIMIT 1" not in q["sql"]
+                   for q in captured.captured_queries)  # fmt: skip
+    assert Topic.objects.filter(category=large).count() == 30
+
+    response = delete_selected(committee_client, "toolkit_category", small, large, confirm=True)
+    assert Category.objects.filter(pk__in=[small.pk, large.pk]).count() == 2
+    assert messages_of(response)[-1].startswith("Nothing was deleted: the categories")
+
+
+def test_an_empty_category_can_still_be_deleted(committee_client):
+    empty = Category.objects.create(name="Empty", slug="empty")
+
+    committee_client.post(
+        reverse("admin:toolkit_category_delete", args=[empty.pk]), {"post": "yes"}
+    )
+
+    assert not Category.objects.filter(pk=empty.pk).exists()
+
+
+@pytest.mark.parametrize("kept_by", ["match", "proposal"])
+def test_an_enrollment_that_was_proposed_or_matched_is_not_deleted(committee_client, kept_by):
+    cohort = CohortFactory(status=Cohort.Status.ACTIVE)
+    apm = EnrollmentFactory(cohort=cohort, user__full_name="Ada Apm")
+    mentor = EnrollmentFactory(cohort=cohort, role="mentor", user__full_name="Max Mentor")
+    loner = EnrollmentFactory(cohort=cohort)
+    if kept_by == "match":
+        Match.objects.create(cohort=cohort, apm=apm, mentor=mentor, status=Match.Status.ACTIVE)
+    else:
+        run = MatchingRun.objects.create(cohort=cohort, status=MatchingRun.Status.SUCCEEDED)
+        Proposal.objects.create(run=run, cohort=cohort, apm=apm, mentor=mentor, score=1)
+    change = reverse("admin:mentorship_enrollment_change", args=[mentor.pk])
+
+    assert reverse("admin:mentorship_enrollment_delete", args=[mentor.pk]) not in (
+        committee_client.get(change).text
+    )
+    for person in (apm, mentor):
+        response = committee_client.post(
+            reverse("admin:mentorship_enrollment_delete", args=[person.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 302
+        assert (
+            "cannot be deleted: once a person was proposed or matched"
+            in (messages_of(response)[-1])
+        )
+    response = delete_selected(committee_client, "mentorship_enrollment", apm, loner, confirm=True)
+
+    assert messages_of(response)[-1].startswith("Nothing was deleted: the enrollment")
+    assert Enrollment.objects.filter(pk__in=[apm.pk, mentor.pk, loner.pk]).count() == 3
+    assert (Match if kept_by == "match" else Proposal).objects.filter(apm=apm).exists()
+    delete_selected(committee_client, "mentorship_enrollment", loner, confirm=True)
+    assert not Enrollment.objects.filter(pk=loner.pk).exists()
