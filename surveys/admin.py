@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -47,7 +48,8 @@ class QuestionInline(admin.TabularInline):
         return field
 
     # Once sent, the questions are what people answered: they cannot change.
-    def _editable(self, obj) -> bool:
+    @staticmethod
+    def _editable(obj) -> bool:
         return obj is None or obj.is_template or obj.status == Survey.Status.DRAFT
 
     def has_add_permission(self, request, obj=None):
@@ -115,15 +117,24 @@ class SurveyAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, a
             return False
         return super().has_change_permission(request, obj)
 
+    def get_inlines(self, request, obj):
+        # A sent survey's questions are read-only: shown as one table (questions_asked),
+        # which costs a fraction of a formset of read-only forms.
+        return self.inlines if QuestionInline._editable(obj) else []
+
     def get_fields(self, request, obj=None):
         if obj is not None and obj.is_template:
             return ["title", "intro", "audience", "is_anonymous", "start_link"]
-        return ["cohort", "title", "intro", "audience", "is_anonymous", "opens_at", "closes_at",
-                "state", "created_from", "results_link", "waiting"]  # fmt: skip
+        fields = ["cohort", "title", "intro", "audience", "is_anonymous", "opens_at",
+                  "closes_at", "state", "created_from", "results_link", "waiting"]  # fmt: skip
+        if not QuestionInline._editable(obj):
+            fields.append("questions_asked")
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["state", "created_from", "results_link", "start_link", "waiting"]
-        if obj is None or obj.is_template or obj.status == Survey.Status.DRAFT:
+        readonly = ["state", "created_from", "results_link", "start_link", "waiting",
+                    "questions_asked"]  # fmt: skip
+        if QuestionInline._editable(obj):
             return readonly
         # Sent: who is asked and how answers are stored are settled.
         readonly += ["cohort", "audience", "is_anonymous"]
@@ -154,6 +165,15 @@ class SurveyAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, a
         return (
             f"{count} answer{'s are' if count != 1 else ' is'} waiting to be added, in a batch, "
             "to keep them anonymous. All are added when the survey closes."
+        )
+
+    @admin.display(description="Questions (as sent; they can no longer change)")
+    def questions_asked(self, survey):
+        if survey.pk is None:
+            return "—"
+        return render_to_string(
+            "admin/surveys/survey/questions_asked.html",
+            {"questions": survey.questions.order_by("position", "id")},
         )
 
     @admin.display(description="Results")

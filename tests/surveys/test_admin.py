@@ -103,12 +103,44 @@ def test_the_survey_page_says_how_many_anonymous_answers_wait_for_their_batch(
 
 def test_questions_cannot_change_once_a_survey_is_sent(client, committee, open_survey):
     survey = open_survey()
+    asked = survey.questions.order_by("position", "id").first()
+    asked.text, asked.help_text = "<b>Loud</b> question", "<i>help</i>"
+    asked.save()
+    before = list(survey.questions.values_list("id", "text", "kind", "options"))
     client.force_login(committee)
     page = client.get(change_url(survey))
-    inline = page.context["inline_admin_formsets"][0]
-    assert not inline.has_add_permission
-    assert not inline.has_change_permission
+
+    # No formset to edit them: a table of what was asked, each question escaped.
+    assert page.context["inline_admin_formsets"] == []
     assert "audience" in page.context["adminform"].readonly_fields
+    text = page.content.decode()
+    assert "Questions (as sent; they can no longer change)" in text
+    assert "&lt;b&gt;Loud&lt;/b&gt; question" in text
+    assert "<b>Loud</b>" not in text
+    assert "&lt;i&gt;help&lt;/i&gt;" in text
+    table = text.split('<table class="questions-asked">')[1].split("</table>")[0]
+    assert table.count("<tr>") - 1 == len(before)  # one row per question, below the header
+    # Saving what may still change leaves the questions as they were.
+    closes = timezone.localtime(survey.closes_at) + timedelta(days=1)
+    response = client.post(change_url(survey), {
+        "title": "Renamed", "intro": survey.intro,
+        "closes_at_0": closes.strftime("%Y-%m-%d"), "closes_at_1": closes.strftime("%H:%M:%S"),
+    })  # fmt: skip
+    assert response.status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == "Renamed"
+    assert list(survey.questions.values_list("id", "text", "kind", "options")) == before
+
+
+def test_a_draft_survey_edits_its_questions_inline(client, committee, make_survey):
+    survey = make_survey()
+    client.force_login(committee)
+    page = client.get(change_url(survey))
+
+    (inline,) = page.context["inline_admin_formsets"]
+    assert inline.has_add_permission
+    assert inline.has_change_permission
+    assert "questions_asked" not in page.context["adminform"].form.fields
 
 
 def test_a_closed_survey_cannot_be_reopened_from_the_admin(client, committee, open_survey):
