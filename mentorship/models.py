@@ -298,6 +298,11 @@ class Enrollment(TimeStampedModel):
 
     class Meta:
         ordering = ["cohort", "role", "user"]
+        indexes = [
+            # Counting a cohort's submitted APMs or mentors (the cohort list, the
+            # proposal list's banner, matching) reads only this index.
+            models.Index(fields=["cohort", "role", "status"], name="enrollment_cohort_role_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "cohort", "role"], name="enrollment_one_per_person_cohort_role"

@@ -128,3 +128,30 @@ def test_audit_log_dates_are_a_filter_that_reads_no_rows(committee_client):
         == (AuditLog.objects.filter(created_at__gte=since).count())
         < AuditLog.objects.count()
     )
+
+
+def test_the_cohort_list_counts_people_per_cohort_without_grouping_their_enrollments(
+    committee_client,
+):
+    seed_demo()
+    organisation_seed(LARGER)
+    from mentorship.models import Cohort, Enrollment, Role
+
+    response = committee_client.get(reverse("admin:mentorship_cohort_changelist"))
+    queries = page_queries(committee_client, reverse("admin:mentorship_cohort_changelist"))
+
+    # Each count is a subquery per listed cohort, not a GROUP BY over every enrollment.
+    assert not [sql for sql in queries if "GROUP BY" in sql and "FROM \"mentorship_cohort\"" in
+                sql.split("WHERE")[0] and "JOIN \"mentorship_enrollment\"" in sql]  # fmt: skip
+    listed = {cohort.pk: cohort for cohort in response.context["cl"].result_list}
+    for cohort in Cohort.objects.all():
+        submitted = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.SUBMITTED)
+        assert listed[cohort.pk].apm_count == submitted.filter(role=Role.APM).count()
+        assert listed[cohort.pk].mentor_count == submitted.filter(role=Role.MENTOR).count()
+    # A cohort's own page needs no counts.
+    cohort = Cohort.objects.first()
+    change = page_queries(
+        committee_client, reverse("admin:mentorship_cohort_change", args=[cohort.pk])
+    )
+    assert not [sql for sql in change if '"mentorship_enrollment"' in sql]
+
