@@ -45,6 +45,7 @@ class ProposalAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["apm_name", "mentor_name", "score_display", "reasons", "status", "run"]
     list_filter = ["status", "cohort", "run", ApmUnitFilter, MentorUnitFilter]
     list_select_related = ["apm__user", "mentor__user", "run", "run__cohort"]
+    list_defer = ["parts", "run__weights", "run__stats", "run__error"]
     search_fields = ["apm__user__full_name", "apm__user__email", "mentor__user__full_name",
                      "mentor__user__email"]  # fmt: skip
     readonly_fields = ["run", "cohort", "apm", "mentor", "score", "reasons", "parts", "status",
@@ -98,7 +99,7 @@ class ProposalAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
         )
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "progress": selectors.cohort_match_progress()}
+        extra_context = {**(extra_context or {}), "progress": selectors.coverage_banner()}
         return super().changelist_view(request, extra_context)
 
     def has_approve_permission(self, request):

@@ -131,6 +131,7 @@ def test_proposal_list_runs_a_fixed_number_of_queries(
             assert committee_client.get(url).status_code == 200
         return len(captured)
 
+    count()  # builds the coverage banner's copy
     before = count()
     run = MatchingRun.objects.create(cohort=cohort, status="succeeded")
     for _ in range(5):
@@ -173,3 +174,37 @@ class TestHandMatchView:
         client.force_login(apm)
         assert client.get(reverse("admin:matching_match_add")).status_code in (302, 403)
         assert client.get(reverse("admin:matching_proposal_changelist")).status_code in (302, 403)
+
+
+def test_the_coverage_banner_is_a_copy_that_an_approval_renews(finished_run, committee_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:matching_proposal_changelist")
+    before = " ".join(committee_client.get(url).content.decode().split())
+    assert "0 of 3 APMs matched" in before
+    with CaptureQueriesContext(connection) as captured:
+        committee_client.get(url)
+    # Served from the copy: the banner's counts read no enrollments.
+    assert not [q for q in captured.captured_queries if '"mentorship_enrollment" U0' in q["sql"]]
+
+    first = Proposal.objects.order_by("pk").first()
+    committee_client.post(url, {"action": "approve_selected", "_selected_action": [first.pk]})
+    after = " ".join(committee_client.get(url).content.decode().split())
+
+    assert "1 of 3 APMs matched" in after
+
+
+def test_the_proposal_list_leaves_the_large_json_unread(finished_run, committee_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = committee_client.get(reverse("admin:matching_proposal_changelist"))
+
+    (rows,) = [q["sql"] for q in captured.captured_queries
+               if q["sql"].startswith('SELECT "matching_proposal"."id"')]  # fmt: skip
+    for column in ('"matching_proposal"."parts"', '"matching_matchingrun"."stats"',
+                   '"matching_matchingrun"."weights"'):  # fmt: skip
+        assert column not in rows
+    assert len(response.context["cl"].result_list) == 3
