@@ -67,16 +67,18 @@ class EstimatedCountPaginator(Paginator):
 
 class LargeTableAdminMixin:
     """For the lists of tables that grow with the cohort (enrollments, matches, audit
-    rows...): one count a page, estimated for the whole table, and 50 rows a page.
+    rows...): one count a page, estimated for the whole table, and 25 rows a page.
 
     Django draws each cell through several layers (lookup, display, escaping): about
-    0.35 ms a row at eleven columns, two thirds of the page's time at 100 rows. Fifty
-    rows still fill two screens; search and the filters find the rest.
+    0.35 ms a row at eleven columns, two thirds of the page's time at 100 rows and still
+    the largest part at 50 (the match, meeting and proposal lists took 35-50 ms alone at
+    10,000 people; 25-35 at 25 rows). Twenty-five rows fill a screen, as in most
+    products' tables; search and the filters find the rest.
     """
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    list_per_page = 50
+    list_per_page = 25
     # Columns the listed rows leave unread (the list shows none of them): large JSON of
     # the row or of a related row taken with list_select_related, decoded once per row.
     # Only the rows on the page: actions get whole rows.
