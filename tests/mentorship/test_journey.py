@@ -499,7 +499,8 @@ class TestSnapshot:
         queued[0]()  # the task (eager in tests)
 
         snapshot.refresh_from_db()
-        assert timezone.now() - snapshot.built_at < timedelta(seconds=5)
+        # Rebuilt just now, not 61 s ago (30 s of slack for a busy machine).
+        assert timezone.now() - snapshot.built_at < timedelta(seconds=30)
         assert self.stalled_at_intake(committee_client, cohort)[0] == "2"
 
     def test_the_task_keeps_a_fresh_snapshot_and_a_build_replaces_every_row(self, cohort, people):
