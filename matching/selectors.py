@@ -334,7 +334,7 @@ def cohort_match_progress():
     return (
         Cohort.objects.exclude(status__in=[Cohort.Status.DRAFT, Cohort.Status.CLOSED])
         .annotate(
-            apm_total=_count_of(apms, Count("pk")),
+            apm_total=_count_of(apms, Count("*")),
             apm_matched=_count_of(matched, Count("apm", distinct=True)),
         )
         .order_by("-program_starts_on")

@@ -53,7 +53,8 @@ def row_count(rows, link: str):
     GROUP BY over the whole join.
     """
     counted = rows.filter(**{link: OuterRef("pk")}).order_by().values(link)
-    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+    # COUNT(*), not COUNT(id): an index on the link alone can answer it.
+    return Coalesce(Subquery(counted.annotate(n=Count("*")).values("n")), 0)
 
 
 class EstimatedCountPaginator(Paginator):
