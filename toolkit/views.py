@@ -3,16 +3,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from matching.models import Match
-from matching.selectors import matches_for_user, pair_suggestions, viewer_role
+from matching.selectors import active_matches_of, pair_suggestions, viewer_role
 from toolkit import selectors, services
 from toolkit.forms import TopicFilterForm
 from toolkit.markdown import render_markdown
 
 
 def _pair_suggestions(user):
-    """Suggestions for the viewer's first active match, if they have one."""
-    match = matches_for_user(user).filter(status=Match.Status.ACTIVE).first()
+    """Suggestions for the viewer's newest active match, if they have one."""
+    match = active_matches_of(user).first()
     if match is None:
         return None, []
     role = viewer_role(match=match, user=user)
