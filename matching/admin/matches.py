@@ -26,6 +26,9 @@ class MatchAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
                     "created_at", "introduced_at"]  # fmt: skip
     list_filter = ["status", "cohort"]
     list_select_related = ["apm__user", "mentor__user", "cohort", "approved_by"]
+    list_defer = ["reasons", "override_reason", "end_reason", "apm__goals",
+                  "apm__notes_for_committee", "mentor__goals",
+                  "mentor__notes_for_committee"]  # fmt: skip
     search_fields = ["apm__user__full_name", "apm__user__email", "mentor__user__full_name",
                      "mentor__user__email"]  # fmt: skip
     readonly_fields = ["cohort", "apm", "mentor", "proposal", "status", "score", "reasons",
@@ -127,6 +130,9 @@ class RematchRequestAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmi
     list_filter = ["status"]
     list_select_related = ["match__apm__user", "match__mentor__user", "requested_by",
                            "resolved_by"]  # fmt: skip
+    list_defer = ["reason", "match__reasons", "match__apm__goals",
+                  "match__apm__notes_for_committee", "match__mentor__goals",
+                  "match__mentor__notes_for_committee"]  # fmt: skip
     readonly_fields = ["match", "requested_by", "reason", "status", "created_at", "resolved_by",
                        "resolved_at"]  # fmt: skip
     fields = readonly_fields

@@ -17,6 +17,8 @@ class MeetingAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     # Dates as a filter rather than a date hierarchy, whose links read every meeting.
     list_filter = ["match__cohort", "occurred_on"]
     list_select_related = ["match__apm__user", "match__mentor__user"]
+    list_defer = ["match__reasons", "match__apm__goals", "match__apm__notes_for_committee",
+                  "match__mentor__goals", "match__mentor__notes_for_committee"]  # fmt: skip
     search_fields = ["match__apm__user__full_name", "match__apm__user__email",
                      "match__mentor__user__full_name", "match__mentor__user__email"]  # fmt: skip
     fields = ["match", "occurred_on", "duration_minutes", "next_meeting_on", "created_at"]

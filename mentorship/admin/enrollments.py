@@ -64,6 +64,7 @@ class EnrollmentAdmin(
     list_filter = ["cohort", "role", "status", "user__profile__business_unit"]
     search_fields = ["user__full_name", "user__email"]
     list_select_related = ["cohort", "user__profile__business_unit"]
+    list_defer = ["goals", "notes_for_committee"]
     # Newest first, from the primary key: the model's order (cohort, role, name) spans
     # three tables, so no index serves it and every page sorted all enrollments.
     # Each column still sorts when clicked, and the cohort filter narrows the list.

@@ -28,6 +28,7 @@ class NotificationAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin)
     # Dates as a filter (today, past 7 days, this month, this year) rather than a date
     # hierarchy, whose links come from reading the date of every email ever sent.
     list_filter = ["status", "kind", "created_at"]
+    list_defer = ["body_text", "body_html"]  # a few KB an email, shown on its own page
     search_fields = ["to_email", "subject", "user__email", "user__full_name"]
     list_select_related = ["user"]
     actions = ["retry_selected"]

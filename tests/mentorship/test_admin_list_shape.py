@@ -166,3 +166,28 @@ def test_the_planner_reorders_joins_in_small_groups():
     with connection.cursor() as cursor:
         cursor.execute("SHOW join_collapse_limit")
         assert cursor.fetchone()[0] == "3"
+
+
+@pytest.mark.parametrize(
+    ("name", "unread"),
+    [
+        ("admin:mentorship_notification_changelist", ['"mentorship_notification"."body_html"']),
+        ("admin:mentorship_enrollment_changelist", ['"mentorship_enrollment"."goals"']),
+        ("admin:matching_match_changelist", ['"matching_match"."reasons"', '."goals"']),
+        ("admin:matching_meeting_changelist", ['"matching_match"."reasons"', '."goals"']),
+        ("admin:matching_rematchrequest_changelist", ['"matching_match"."reasons"', '."goals"']),
+    ],
+)
+def test_list_rows_leave_long_text_they_do_not_show_unread(committee_client, name, unread):
+    seed_demo()
+    organisation_seed(LARGER)
+    url = reverse(name)
+
+    rows = [sql for sql in page_queries(committee_client, url) if " LIMIT " in sql]
+
+    assert rows
+    for sql in rows:
+        for column in unread:
+            assert column not in sql
+    listed = committee_client.get(url).context["cl"]
+    assert len(listed.result_list) == min(25, listed.result_count) > 0
