@@ -35,6 +35,9 @@ class MatchAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
                        "approved_by", "override_reason", "created_at", "introduced_at",
                        "ended_at", "end_reason"]  # fmt: skip
     fields = readonly_fields
+    change_select_related = ["cohort", "apm__user", "apm__cohort", "mentor__user",
+                             "mentor__cohort", "proposal__apm__user", "proposal__mentor__user",
+                             "approved_by"]  # fmt: skip
     actions = ["end_selected", "graduate_selected"]
 
     def has_change_permission(self, request, obj=None):
@@ -136,6 +139,8 @@ class RematchRequestAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmi
     readonly_fields = ["match", "requested_by", "reason", "status", "created_at", "resolved_by",
                        "resolved_at"]  # fmt: skip
     fields = readonly_fields
+    change_select_related = ["match__apm__user", "match__mentor__user", "requested_by",
+                             "resolved_by"]  # fmt: skip
     actions = ["resolve_selected", "decline_selected"]
 
     def has_add_permission(self, request):

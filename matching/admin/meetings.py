@@ -23,10 +23,11 @@ class MeetingAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
                      "match__mentor__user__full_name", "match__mentor__user__email"]  # fmt: skip
     fields = ["match", "occurred_on", "duration_minutes", "next_meeting_on", "created_at"]
     readonly_fields = fields
+    change_select_related = ["match__apm__user", "match__mentor__user"]
 
     def get_queryset(self, request):
         # A count per row, not a join grouped over every meeting: the page reads its
-        # 100 meetings by the ordering's index and counts their topics alone.
+        # 25 meetings by the ordering's index and counts their topics alone.
         topics = (
             Meeting.topics.through.objects.filter(meeting=OuterRef("pk"))
             .order_by()

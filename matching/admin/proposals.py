@@ -51,6 +51,8 @@ class ProposalAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     readonly_fields = ["run", "cohort", "apm", "mentor", "score", "reasons", "parts", "status",
                        "decided_by", "decided_at"]  # fmt: skip
     fields = readonly_fields
+    change_select_related = ["run__cohort", "cohort", "apm__user", "apm__cohort",
+                             "mentor__user", "mentor__cohort", "decided_by"]  # fmt: skip
     actions = ["approve_selected", "reject_selected"]
 
     def has_delete_permission(self, request, obj=None):

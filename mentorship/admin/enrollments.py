@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -78,11 +78,16 @@ class EnrollmentAdmin(
         return False
 
     def history_filter(self):
+        def exists(relation):
+            # A subquery per relation (matching's models, without importing matching).
+            rel = Enrollment._meta.get_field(relation)
+            return Exists(rel.related_model.objects.filter(**{rel.field.name: OuterRef("pk")}))
+
         return (
-            Q(apm_proposals__isnull=False)
-            | Q(mentor_proposals__isnull=False)
-            | Q(apm_matches__isnull=False)
-            | Q(mentor_matches__isnull=False)
+            Q(exists("apm_proposals"))
+            | Q(exists("mentor_proposals"))
+            | Q(exists("apm_matches"))
+            | Q(exists("mentor_matches"))
         )
 
     def is_history(self, enrollment):

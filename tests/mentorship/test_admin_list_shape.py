@@ -191,3 +191,24 @@ def test_list_rows_leave_long_text_they_do_not_show_unread(committee_client, nam
             assert column not in sql
     listed = committee_client.get(url).context["cl"]
     assert len(listed.result_list) == min(25, listed.result_count) > 0
+
+
+@pytest.mark.parametrize(
+    "model", ["matching.match", "matching.proposal", "matching.meeting", "matching.rematchrequest"]
+)
+def test_a_change_form_reads_the_rows_it_names_with_its_own(committee_client, model):
+    from django.apps import apps
+
+    seed_demo()
+    organisation_seed(LARGER)
+    row = apps.get_model(model).objects.order_by("pk").first()
+    app_label, model_name = model.split(".")
+    url = reverse(f"admin:{app_label}_{model_name}_change", args=[row.pk])
+
+    queries = page_queries(committee_client, url)
+
+    # Read-only foreign keys are drawn as names (a person, their cohort): no query each.
+    named = [sql for sql in queries if sql.startswith(('SELECT "mentorship_enrollment"',
+                                                       'SELECT "mentorship_cohort"'))]  # fmt: skip
+    assert named == []
+    assert len(queries) <= 7
