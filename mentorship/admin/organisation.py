@@ -49,6 +49,10 @@ class TeamInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request):
+        # Each row's change link is titled with the team's name, which names its unit.
+        return super().get_queryset(request).select_related("business_unit")
+
 
 @admin.register(BusinessUnit)
 class BusinessUnitAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):

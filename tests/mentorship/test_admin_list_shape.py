@@ -212,3 +212,22 @@ def test_a_change_form_reads_the_rows_it_names_with_its_own(committee_client, mo
                                                        'SELECT "mentorship_cohort"'))]  # fmt: skip
     assert named == []
     assert len(queries) <= 7
+
+
+def test_a_business_units_form_names_its_teams_without_a_query_each(committee_client):
+    from mentorship.models import BusinessUnit, Team
+
+    small, large = (
+        BusinessUnit.objects.create(name="Small"),
+        BusinessUnit.objects.create(name="Large"),
+    )
+    Team.objects.create(name="Only", business_unit=small)
+    Team.objects.bulk_create(Team(name=f"Team {i}", business_unit=large) for i in range(12))
+
+    counts = [
+        len(page_queries(committee_client,
+                         reverse("admin:mentorship_businessunit_change", args=[unit.pk])))
+        for unit in (small, large)
+    ]  # fmt: skip
+
+    assert counts[0] == counts[1]
