@@ -280,7 +280,7 @@ def test_a_run_that_fails_writes_one_audit_row_with_the_failure(queued_run, monk
     def explode(*args, **kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(matching.engine, "match", explode)
+    monkeypatch.setattr(matching.runs.engine, "match", explode)
     mark = audit_mark()
 
     with pytest.raises(RuntimeError):

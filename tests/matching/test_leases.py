@@ -49,13 +49,13 @@ def queued(cohort, *, sent_ago):
 def sent(monkeypatch):
     """The tasks sent to the broker (they still run: tasks are eager in tests)."""
     calls = []
-    real = services.enqueue
+    real = services.runs.enqueue
 
     def record(task_name, *args):
         calls.append((task_name, *args))
         return real(task_name, *args)
 
-    monkeypatch.setattr(services, "enqueue", record)
+    monkeypatch.setattr(services.runs, "enqueue", record)
     return calls
 
 
@@ -226,7 +226,7 @@ def test_a_worker_whose_run_was_failed_meanwhile_drops_its_result(
     with django_capture_on_commit_callbacks(execute=True):
         earlier = services.run_request(cohort=cohort, acting_user=None)
     before = sorted(Proposal.objects.values_list("id", "status"))
-    real_match = services.engine.match
+    real_match = services.runs.engine.match
 
     def lease_lapses_while_solving(*args, **kwargs):
         result = real_match(*args, **kwargs)
@@ -234,7 +234,7 @@ def test_a_worker_whose_run_was_failed_meanwhile_drops_its_result(
         assert services.runs_fail_stale(cohort=cohort) == 1  # the sweep, meanwhile
         return result
 
-    monkeypatch.setattr(services.engine, "match", lease_lapses_while_solving)
+    monkeypatch.setattr(services.runs.engine, "match", lease_lapses_while_solving)
     slow = MatchingRun.objects.create(cohort=cohort)
     assert services.run_execute(run_id=slow.pk) is None
 
@@ -272,7 +272,7 @@ def test_a_run_failing_in_the_middle_of_writing_leaves_no_proposals_of_that_run(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_renews_the_lease_while_the_engine_works(cohort, pairable, monkeypatch):
-    real_match = services.engine.match
+    real_match = services.runs.engine.match
     seen = []
 
     def slow_match(*args, **kwargs):
@@ -283,7 +283,7 @@ def test_the_worker_renews_the_lease_while_the_engine_works(cohort, pairable, mo
         seen.append(MatchingRun.objects.get(pk=run.pk).lease_expires_at)
         return real_match(*args, **kwargs)
 
-    monkeypatch.setattr(services.engine, "match", slow_match)
+    monkeypatch.setattr(services.runs.engine, "match", slow_match)
     run = MatchingRun.objects.create(cohort=cohort)
     with override_settings(MATCHING_RUN_LEASE_SECONDS=2):
         services.run_execute(run_id=run.pk)

@@ -73,7 +73,7 @@ def test_a_failed_run_records_why_and_changes_nothing_else(
     def explode(*args, **kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(services.engine, "match", explode)
+    monkeypatch.setattr(services.runs.engine, "match", explode)
     second = MatchingRun.objects.create(cohort=cohort)
     with pytest.raises(RuntimeError):
         services.run_execute(run_id=second.pk)
