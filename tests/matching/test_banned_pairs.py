@@ -1,6 +1,7 @@
 """Banned pairs change only by being added or lifted, each with an audit row."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from matching import services
@@ -59,7 +60,7 @@ def test_lifting_a_ban_in_the_admin_writes_an_audit_row(committee_client, commit
 
 def test_banning_someone_with_themself_is_refused(committee):
     person = UserFactory()
-    with pytest.raises(services.ValidationError, match="two different people"):
+    with pytest.raises(ValidationError, match="two different people"):
         services.banned_pair_create(
             apm_user=person, mentor_user=person, reason="", acting_user=committee
         )
