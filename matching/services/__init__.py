@@ -1,7 +1,15 @@
-"""Matching runs, approvals, hand matches and rematches.
+"""Writes for matching, one module per sub-domain.
 
 The engine (matching.engine) proposes; everything here is the committee's side of it:
 who may run what, what gets written, and the rules that hold under concurrency.
+
+``runs``: requesting and executing a matching run, its lease, the sweep of runs whose
+worker is gone, marking a run failed, and writing the engine's proposals.
+``approval``: approving (one or in bulk) and rejecting proposals, hand matches, and the
+checks a pair must pass (APM free, mentor with room, no broken rule).
+``rematch``: rematch requests, ending a match, banning a pair and lifting the ban.
+``_common``: the conflict-of-interest check, which approval, rematch and graduation share.
+Import from here: ``from matching import services; services.proposal_approve(...)``.
 """
 
 from matching.services._common import CONFLICT_OF_INTEREST, pair_conflict_check

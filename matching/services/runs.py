@@ -1,7 +1,7 @@
 """Matching runs: request, claim and execute, leases, the sweep, marking a run failed.
 
 A run is queued by ``run_request`` and executed by a worker (``run_execute``), which
-holds a lease while the engine solves and writes the proposals in one transaction.
+holds a lease while the engine solves, then writes the proposals in one transaction.
 The sweep (``runs_sweep``) fails runs whose worker is gone and sends again runs left
 queued.
 """
