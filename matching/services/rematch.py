@@ -17,7 +17,6 @@ from mentorship.models import User
 
 MATCH_NOT_ACTIVE = "This match has already ended."
 REMATCH_ALREADY_OPEN = "You have already asked for a rematch; the committee will be in touch."
-REMATCH_NOT_OPEN = "This rematch request has already been handled."
 BAN_SAME_PERSON = "Pick two different people: an APM and a mentor."
 
 
