@@ -54,7 +54,9 @@ def test_committee_runs_matching_approves_all_and_everyone_sees_their_match(
     expect(first).to_contain_text(re.compile(r"Shared interests|Different business unit"))
     admin_content(axe_check, page)
 
+    # The list shows 25 a page: select this page, then every proposal across pages.
     page.locator("#action-toggle").check()
+    page.get_by_text("Select all 40 proposals").click()
     page.locator("select[name=action]").select_option("approve_selected")
     page.get_by_role("button", name="Go").click()
     expect(page.locator(".messagelist").last).to_contain_text("Approved 40.")
