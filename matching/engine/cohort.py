@@ -276,42 +276,65 @@ class Cohort:
             self._team_cache[team] = vector
         return vector
 
-    def _buffer(self, name: str, rows: int, dtype) -> np.ndarray:
-        """A reusable (rows x mentors) work array: fresh large arrays cost page faults."""
+    def _buffer(self, name: str, rows: int, dtype, width: int | None = None) -> np.ndarray:
+        """A reusable (rows x width) work array, width all mentors unless given: fresh
+        large arrays cost page faults."""
+        width = self.n_mentors if width is None else width
+        size = max(rows * width, self.block_rows() * self.n_mentors)
         buf = self._buffers.get(name)
-        if buf is None or buf.shape[0] < rows or buf.dtype != dtype:
-            buf = np.empty((max(rows, self.block_rows()), self.n_mentors), dtype=dtype)
+        if buf is None or len(buf) < rows * width or buf.dtype != dtype:
+            buf = np.empty(size, dtype=dtype)
             self._buffers[name] = buf
-        return buf[:rows]
+        return buf[: rows * width].reshape(rows, width)
 
-    def scores(self, rows: np.ndarray) -> np.ndarray:
+    def scores(
+        self, rows: np.ndarray, order: ColumnOrder | None = None, width: int | None = None
+    ) -> np.ndarray:
         """Float32 scores of `rows` (sorted APM row numbers) x all mentors.
 
         Exact units plus jitter in [0, 0.5); -inf where a hard rule forbids the pair.
+        With `order`, the columns are the first `width` mentors of that order instead.
         The array is a work buffer, overwritten by the next call.
         """
         b = len(rows)
-        s = self._buffer("scores", b, np.float32)
+        n_m = self.n_mentors if order is None else width
+        s = self._buffer("scores", b, np.float32, n_m)
+        if order is None:
+            m_int = self.m_int
+            jitter_at = None
+        else:
+            m_int = order.m_int[:n_m]
+            jitter_at = order.cols[:n_m]
         # Row by row (rows, not pairs): jitter, the profile's points, the
         # agencies/domains points and -inf on the APM's own team, each a cached vector
         # over all mentors (a masked copy over the block was far slower when teams are
         # big: a third of the pairs in "forbidden-pairs").
-        n_m = self.n_mentors
         offsets = self.a_jitter_offset[rows].tolist()
         profiles = self.a_profile_key[rows].tolist()
         ad_keys = self.a_ad_key[rows].tolist()
         teams = self.a_team_key[rows].tolist()
+        base, ad, team_vector = self._base, self._ad_vector, self._team_vector
+        if order is not None:
+            base, ad, team_vector = (
+                order.permuted(base),
+                order.permuted(ad),
+                order.permuted(team_vector),
+            )
         for r in range(b):
             row = s[r]
-            np.add(self._jitter[offsets[r] : offsets[r] + n_m], self._base(profiles[r]), out=row)
+            if jitter_at is None:
+                jitter = self._jitter[offsets[r] : offsets[r] + n_m]
+            else:
+                jitter = self._jitter[jitter_at + offsets[r]]
+            np.add(jitter, base(profiles[r])[:n_m], out=row)
             if self.use_ad and ad_keys[r] >= 0:
-                np.add(row, self._ad_vector(ad_keys[r]), out=row)
+                np.add(row, ad(ad_keys[r])[:n_m], out=row)
             if teams[r] >= 0:
-                np.add(row, self._team_vector(teams[r]), out=row)
+                np.add(row, team_vector(teams[r])[:n_m], out=row)
 
         if self.categories and self.units["shared_interests"] > 0:
-            shared = self._popcount_and("int", self.a_int[rows], self.m_int)
-            part = self._buffer("part", b, self._interest_dtype)
+            shared = self._popcount_and("int", self.a_int[rows], m_int)
+            part = self._buffer("part", b, self._interest_dtype, n_m)
             np.multiply(shared, self._interest_dtype(self.units["shared_interests"]), out=part)
             np.divide(part, self.a_n_float[rows, None], out=part)
             np.floor(part, out=part)
@@ -325,27 +348,36 @@ class Cohort:
             counts = np.where(with_team, self.t_ptr[team + 1] - self.t_ptr[team], 0)
             local = np.repeat(np.arange(b), counts)
             first = np.repeat(starts - np.cumsum(counts) + counts, counts)
-            s[local, self.t_order[first + np.arange(len(local))]] = -np.inf
+            self._forbid(s, local, self.t_order[first + np.arange(len(local))], order)
 
         starts = self.x_ptr[rows]
         counts = self.x_ptr[rows + 1] - starts
         if counts.any():
             local = np.repeat(np.arange(b), counts)
             first = np.repeat(starts - np.cumsum(counts) + counts, counts)
-            s[local, self.x_col[first + np.arange(len(local))]] = -np.inf
+            self._forbid(s, local, self.x_col[first + np.arange(len(local))], order)
         return s
+
+    @staticmethod
+    def _forbid(s: np.ndarray, local: np.ndarray, cols: np.ndarray, order) -> None:
+        """-inf at block rows `local`, mentor columns `cols` (those the block holds)."""
+        if order is not None:
+            cols = order.position[cols]
+            inside = cols < s.shape[1]
+            local, cols = local[inside], cols[inside]
+        s[local, cols] = -np.inf
 
     def _popcount_and(self, name: str, a_words: np.ndarray, m_words: np.ndarray) -> np.ndarray:
         """(rows x mentors) count of bits set in both, in a work buffer."""
         b = len(a_words)
         bits = a_words.shape[1] * a_words.dtype.itemsize * 8
         count_dtype = np.uint8 if bits < 256 else np.uint16
-        both = self._buffer(f"{name}_and", b, a_words.dtype)
-        count = self._buffer(f"{name}_count", b, count_dtype)
+        both = self._buffer(f"{name}_and", b, a_words.dtype, len(m_words))
+        count = self._buffer(f"{name}_count", b, count_dtype, len(m_words))
         np.bitwise_and(a_words[:, None, 0], m_words[None, :, 0], out=both)
         np.bitwise_count(both, out=count)
         if a_words.shape[1] > 1:
-            more = self._buffer(f"{name}_more", b, count_dtype)
+            more = self._buffer(f"{name}_more", b, count_dtype, len(m_words))
             for w in range(1, a_words.shape[1]):
                 np.bitwise_and(a_words[:, None, w], m_words[None, :, w], out=both)
                 np.bitwise_count(both, out=more)
@@ -379,6 +411,33 @@ class Cohort:
 
     def max_units(self) -> int:
         return sum(self.units.values())
+
+
+class ColumnOrder:
+    """The mentor columns in a chosen order, for scoring blocks against a prefix of it.
+
+    The pricing check scores an APM only against the mentors cheap enough for a pair
+    with them to be violated: with the mentors ordered by price, a prefix.
+    """
+
+    def __init__(self, cohort: Cohort, cols: np.ndarray):
+        self.cols = cols
+        self.position = np.empty(cohort.n_mentors, dtype=np.int64)
+        self.position[cols] = np.arange(len(cols))
+        self.m_int = cohort.m_int[cols]
+        self._vectors: dict[tuple, np.ndarray] = {}
+
+    def permuted(self, vector_of):
+        """`vector_of(key)` (a cached vector over all mentors) in this order, cached."""
+
+        def vector(key):
+            cached = self._vectors.get((vector_of.__name__, key))
+            if cached is None:
+                cached = vector_of(key)[self.cols]
+                self._vectors[(vector_of.__name__, key)] = cached
+            return cached
+
+        return vector
 
 
 def tz_units_array(distance: np.ndarray, weight: int) -> np.ndarray:

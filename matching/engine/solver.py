@@ -27,8 +27,11 @@ The full problem has every eligible pair, too many to hand to a solver (20,000 A
    (which has integral optima) satisfying complementary slackness, so the assignment
    is optimal for the FULL problem exactly when no left-out pair is worth more than
    u_i + v_j either. That is checked with the bounds from step 1, and exactly (the
-   APM's scores against every mentor, recomputed, compared in float64 where every
-   u_i + v_j is exact) where the bound is not enough. The solver's own duals are not
+   APM's scores recomputed, compared in float64 where every u_i + v_j is exact) where
+   the bound is not enough: only against the mentors priced below the APM's bound
+   less u_i - BIG, since no other pair of it can be violated. With the mentors
+   ordered by price those are a prefix, in a tight cohort a few percent of them, so
+   blocks of APMs are scored against a prefix each. The solver's own duals are not
    used: the prices are computed from the assignment alone.
 4. Otherwise each APM gains its most violating pairs (K of them, doubling each round
    up to 4K; equal ones in jitter order) and the restricted problem is solved again
@@ -65,7 +68,7 @@ import time
 import numpy as np
 import pylmcf
 
-from matching.engine.cohort import NO_BOUND, Cohort
+from matching.engine.cohort import NO_BOUND, Cohort, ColumnOrder
 
 # Each mentor also proposes its best `capacity` + 1 APMs; in a tight cohort (fewer than
 # TIGHT slots per APM) its best 8 x capacity + 1, at most 32, ranked by score less the
@@ -419,52 +422,82 @@ def find_violations(
     e_row: np.ndarray,
     e_col: np.ndarray,
     per_row: int,
+    reach: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Left-out eligible pairs of `rows` with score > r_i + v_j (exact check).
 
     `r` is u - BIG per row (so it stays small); `e_row`/`e_col` the current candidates,
-    sorted by row. Returns up to `per_row` most violated pairs per row and, for every
-    row in `rows`, its largest violation (0 if none).
+    sorted by row. `reach`, if given, is per row of `rows` a price from which on no
+    mentor can be violated by it (its bound on left-out scores less r_i): each row is
+    then scored only against the mentors priced below that, the first ones of the
+    mentors ordered by price, which in a tight cohort is a few percent of them.
+    Returns up to `per_row` most violated pairs per row and, for every row in `rows`,
+    its largest violation (0 if none).
     """
     ptr = np.searchsorted(e_row, np.arange(cohort.n_apms + 1))
     new_rows, new_cols = [], []
     worst = np.zeros(len(rows), dtype=np.int64)
+    n_m = cohort.n_mentors
+    if reach is None:
+        order = None
+        widths = np.full(len(rows), n_m, dtype=np.int64)
+        at = np.arange(len(rows))
+    else:
+        by_price = np.argsort(v, kind="stable")
+        order = ColumnOrder(cohort, by_price)
+        widths = np.searchsorted(v[by_price], reach, side="left")
+        # Widest first, so that each block is as wide as its first row needs.
+        at = np.argsort(-widths, kind="stable")
+        at = at[widths[at] > 0]
     # Prices can be near BIG, beyond float32's integers, so the test is made in float64,
     # where every r_i + v_j is exact: floor(s) > L exactly when s >= L + 1, since a
     # block score s is its exact units plus a jitter below 0.5 (see cohort.py).
-    v64 = v.astype(np.float64)
+    v64 = v.astype(np.float64) if order is None else v[order.cols].astype(np.float64)
     r64 = r.astype(np.float64) + 1
-    block = cohort.block_rows()
-    limit = np.empty((block, cohort.n_mentors), dtype=np.float64)
-    for b0 in range(0, len(rows), block):
-        chunk = rows[b0 : b0 + block]
-        scores = cohort.scores(chunk)
+    limit = np.empty(cohort.block_rows() * n_m, dtype=np.float64)
+    b0 = 0
+    while b0 < len(at):
+        width = int(widths[at[b0]])
+        block = max(1, cohort.block_rows() * n_m // width)
+        where = at[b0 : b0 + block]
+        if order is not None:
+            where = np.sort(where)
+        chunk = rows[where]
+        b0 += block
+        scores = cohort.scores(chunk, order, width)
         starts = ptr[chunk]
         counts = ptr[chunk + 1] - starts
         local = np.repeat(np.arange(len(chunk)), counts)
-        scores[local, e_col[_ranges(starts, counts)]] = -np.inf
-        lim = limit[: len(chunk)]
-        np.add(r64[chunk, None], v64[None, :], out=lim)
-        # flatnonzero, not nonzero: on a 2-D array nonzero is ten times slower.
+        cand = e_col[_ranges(starts, counts)]
+        if order is not None:
+            cand = order.position[cand]
+            inside = cand < width
+            local, cand = local[inside], cand[inside]
+        scores[local, cand] = -np.inf
+        lim = limit[: len(chunk) * width].reshape(len(chunk), width)
+        np.add(r64[chunk, None], v64[None, :width], out=lim)
         hit = scores >= lim
         n_hits = int(np.count_nonzero(hit))
         if not n_hits:
             continue
         if n_hits > MANY_HITS_PER_ROW * per_row * len(chunk):
             # Rows violated nearly everywhere (unmatched in the restricted problem):
-            # keep each row's per_row largest excesses before sorting anything.
+            # keep each row's per_row largest excesses before sorting anything, and
+            # any equal to the last of them, so that the sort below still decides
+            # ties (by column) whatever the blocks.
             np.subtract(scores, lim, out=lim)
             lim[~hit] = -np.inf
-            keep = min(per_row, lim.shape[1])
-            top = np.argpartition(lim, lim.shape[1] - keep, axis=1)[:, -keep:]
-            top_rows = np.repeat(np.arange(len(chunk)), keep)
-            good = hit[top_rows, top.ravel()]
-            hits = top_rows[good] * scores.shape[1] + top.ravel()[good]
+            keep = min(per_row, width)
+            kth = np.partition(lim, width - keep, axis=1)[:, width - keep]
+            hit &= lim >= kth[:, None]
+            hits = np.flatnonzero(hit)
         else:
             # flatnonzero, not nonzero: on a 2-D array nonzero is ten times slower.
             hits = np.flatnonzero(hit)
         lr, lc = np.divmod(hits, scores.shape[1])
         value = scores[lr, lc]
+        if order is not None:
+            lc = order.cols[lc]
         exact = np.floor(value)
         amount = exact.astype(np.int64) - (r[chunk[lr]] + v[lc])
         real = amount > 0
@@ -472,17 +505,22 @@ def find_violations(
         # Equal violations are ordered by the jitter, as candidates are: by column,
         # APMs alike would all add the same few of many equally good mentors.
         jitter = (value - exact)[real]
-        order = np.lexsort((lc, -jitter, -amount, lr))
-        lr, lc, amount = lr[order], lc[order], amount[order]
+        order_hits = np.lexsort((lc, -jitter, -amount, lr))
+        lr, lc, amount = lr[order_hits], lc[order_hits], amount[order_hits]
         counts = np.bincount(lr, minlength=len(chunk))
         rank = np.arange(len(lr)) - np.repeat(np.cumsum(counts) - counts, counts)
-        worst[b0 : b0 + len(chunk)][lr[rank == 0]] = amount[rank == 0]
+        worst[where[lr[rank == 0]]] = amount[rank == 0]
         take = rank < per_row
         new_rows.append(chunk[lr[take]])
         new_cols.append(lc[take])
     if not new_rows:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), worst
-    return np.concatenate(new_rows), np.concatenate(new_cols), worst
+    new_rows, new_cols = np.concatenate(new_rows), np.concatenate(new_cols)
+    if order is not None:
+        # Blocks came widest first: back to row order (each row's pairs stay in order).
+        back = np.argsort(new_rows, kind="stable")
+        new_rows, new_cols = new_rows[back], new_cols[back]
+    return new_rows, new_cols, worst
 
 
 def _group_min(v: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -547,8 +585,11 @@ def solve(
         t1 = time.perf_counter()
         own = assigned_units(sigma, e_row, e_col, e_units, n)
         r = np.where(sigma >= 0, own - v[np.maximum(sigma, 0)], -big)
+        reach = bound.max(axis=1) - r
         suspects = np.flatnonzero((bound > r[:, None] + _group_min(v, group)).any(axis=1))
-        new_rows, new_cols, worst = find_violations(cohort, suspects, r, v, e_row, e_col, per_row)
+        new_rows, new_cols, worst = find_violations(
+            cohort, suspects, r, v, e_row, e_col, per_row, reach=reach[suspects]
+        )
         verify_seconds += time.perf_counter() - t1
         if not len(new_rows):
             proven = True

@@ -235,6 +235,50 @@ def test_rows_violated_everywhere_add_only_their_most_violated_pairs():
         assert worst[i] == (int(np.floor(block[i].max())) + big if len(expected) else 0)
 
 
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("block_elements", [1 << 19, 600])
+def test_checking_only_mentors_cheap_enough_finds_the_same_violations(
+    monkeypatch, seed, block_elements
+):
+    # With `reach`, each row is scored only against the mentors priced below its
+    # bound less r_i, in blocks of rows of like width: the result must be exactly the
+    # full check's, and both must find what brute force finds. Prices tie often, some
+    # are beyond float32, some rows are unmatched (r = -BIG).
+    import matching.engine.cohort as cohort_module
+
+    monkeypatch.setattr(cohort_module, "BLOCK_ELEMENTS", block_elements)
+    rng = np.random.default_rng(seed)
+    apms, mentors = synthetic_cohort(150, 80, seed=40 + seed)
+    cohort = Cohort(apms, mentors, weight_units(Weights()))
+    scores = all_scores(cohort)
+    e_row, e_col, _, bound, _ = select_candidates(cohort, 4)
+    n = cohort.n_apms
+    big = n * cohort.max_units() + 1
+    v = rng.choice([0, 2000, 7500, 7500, 20000, 2**40], size=cohort.n_mentors)
+    r = rng.integers(30_000, 80_000, size=n)
+    r[rng.random(n) < 0.1] = -big
+    reach = bound.max(axis=1) - r
+    suspects = np.flatnonzero(reach > v.min())
+    per_row = 3
+    full = find_violations(cohort, suspects, r, v, e_row, e_col, per_row)
+    by_price = find_violations(cohort, suspects, r, v, e_row, e_col, per_row, reach[suspects])
+    for got, expected in zip(by_price, full, strict=True):
+        assert got.tolist() == expected.tolist()
+
+    candidate = np.zeros_like(scores, dtype=bool)
+    candidate[e_row, e_col] = True
+    excess = np.where(candidate | ~np.isfinite(scores), -np.inf, scores - (r[:, None] + v))
+    new_rows, new_cols, worst = full
+    for at, i in enumerate(suspects.tolist()):
+        violated = np.flatnonzero(excess[i] > 0)
+        added = new_cols[new_rows == i]
+        assert len(added) == min(per_row, len(violated))
+        assert set(added.tolist()) <= set(violated.tolist())
+        assert worst[at] == (excess[i].max() if len(violated) else 0)
+    left_out = np.setdiff1d(np.arange(n), suspects)
+    assert not (excess[left_out] > 0).any()
+
+
 def dense_assignment_optimum(n_rows, capacity, rows, cols, units):
     """(matched count, total units) over the given pairs, by the dense solver on rows x
     (every mentor slot + one "unmatched" column per row)."""
