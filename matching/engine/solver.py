@@ -45,18 +45,22 @@ A small cohort (`WHOLE_MAX_PAIRS`) skips pruning: every eligible pair goes to th
 solver, and step 3 certifies the result all the same.
 
 Where the time goes at 20,000 APMs (2-core machine): encoding the cohort and scoring
-every pair once to choose candidates (1.4-1.9 s, a scoring pass alone 0.5 s), each
-solve (0.8-1 s with plenty of places; the first solve of a tight cohort 2-2.5 s, the
-pruned re-solves about 1 s), each check of a tight cohort (0.5-0.7 s, most of it
-rescoring the 15,000-19,000 APMs whose bound does not rule out a violation, since
-some mentor always costs 0), and the reasons (0.2-0.4 s). Plenty, shared favourites,
-forbidden pairs and all-equal are proven after one solve (1.5-2.9 s in all); exact,
-shortage and few-values need two or three more rounds (7.3-9 s). Other exact solvers
-were timed on the same restricted problems: OR-tools' cost scaling
-(`SimpleMinCostFlow`) was 20% faster on the first solve of "exact" but 1.6x slower on
-its re-solves and 2.6-4.5x slower on every solve of "few-values"; scipy's sparse
-LAPJV over slot copies was 1.7-2.6x slower. None of them can start from the previous
-round's solution.
+every pair once to choose candidates (1.4-2.1 s, a scoring pass alone 0.5 s), each
+solve (0.8-1 s with plenty of places; the first solve of a tight cohort 2.5-3 s, the
+pruned re-solves 1.3-1.9 s), each check of a tight cohort (0.2-0.3 s: an APM is scored
+only against the mentors priced low enough to be violated, about a tenth of them), and
+the reasons (0.2-0.4 s). Plenty, shared favourites, forbidden pairs and all-equal are
+proven after one solve (1.5-3.5 s in all); exact, shortage and few-values need two or
+three more rounds (8.7-10.7 s on an idle machine, against 9.6-13.8 s with the full
+check). Other exact solvers were timed on the same restricted problems: OR-tools' cost
+scaling (`SimpleMinCostFlow`) was 20% faster on the first solve of "exact" but 1.6x
+slower on its re-solves and 2.6-4.5x slower on every solve of "few-values"; scipy's
+sparse LAPJV over slot copies was 1.7-2.6x slower; LEMON's other pivot rules 1.3-5x
+slower. None of them can start from the previous round's solution. A warm repair of
+the last round (shortest augmenting paths from the certified prices, compiled with
+numba) saved a further 0.4-1.5 s where at most 1% of the APMs gained pairs, but not
+enough to reach 3 s, and was left out; so were two scoring threads, which gained no
+wall time on two cores.
 
 `optimal` is reported only when step 3 passes on the final assignment.
 """
