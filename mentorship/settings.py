@@ -150,7 +150,7 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # Issue 13: the planner reorders joins only in groups of this many tables (its
     # default is 8). The admin lists and the toolkit join six or seven tables, in the
     # order the ORM writes them (the listed table, then its foreign keys, which is the
-    # plan a page of 50 rows wants); choosing among every order took 2-5 ms a query,
+    # plan a page of 25 rows wants); choosing among every order took 2-5 ms a query,
     # more than running it (about 1 ms). 0 keeps PostgreSQL's default. A libpq startup
     # option: behind PgBouncer, add "options" to its ignore_startup_parameters.
     _join_limit = env.int("DATABASE_JOIN_COLLAPSE_LIMIT", default=3)

@@ -85,7 +85,7 @@ class CohortAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, a
     def get_queryset(self, request):
         cohorts = super().get_queryset(request)
         match = request.resolver_match
-        if match is None or not match.url_name.endswith("_changelist"):
+        if match is None or not (match.url_name or "").endswith("_changelist"):
             return cohorts  # one cohort's form or action needs no counts
         # Subqueries over enrollment_cohort_role_idx: a join and GROUP BY counted
         # every enrollment of every cohort (11 ms at 10,000 people).

@@ -210,7 +210,7 @@ class KeepsHistoryMixin:
 def _delete_selected_unless_history(modeladmin, request, queryset):
     # The selected rows, without the list's annotations (counts over their history).
     selected = modeladmin.model._default_manager.filter(pk__in=queryset.values("pk"))
-    kept = list(selected.filter(modeladmin.history_filter()).distinct()[: SHOWN_PER_MODEL + 1])
+    kept = list(selected.filter(modeladmin.history_filter())[: SHOWN_PER_MODEL + 1])
     if kept:
         refusal = modeladmin.history_refusal(kept, selected=selected.count())
         modeladmin.message_user(request, refusal, messages.ERROR)
