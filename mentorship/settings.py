@@ -46,7 +46,8 @@ INSTALLED_APPS = [
     "matching",
     "toolkit",
     "surveys",
-    "django.contrib.admin",
+    # Django's admin, whose site keeps each person's navigation (mentorship.common.admin_site).
+    "mentorship.common.admin_site.CommitteeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

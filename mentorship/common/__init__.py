@@ -9,4 +9,5 @@ admin_actions run a service over an admin selection and report each refusal
 text          control characters: refused in forms, stripped from queries and names
 middleware    query parameters without control characters, for every page
 admin_input   the admin uses only the filters, dates and ids its pages offer
+admin_site    the admin site, which builds each person's navigation once
 """

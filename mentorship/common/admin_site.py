@@ -1,0 +1,54 @@
+"""The committee's admin site: Django's, with its navigation built once per person.
+
+Every admin page draws the navigation sidebar from ``get_app_list``: for each of the
+two dozen registered models it asks the model's admin for four permissions and reverses
+two URLs (about 2 ms a page, twice on the index, which lists the apps again). What it
+returns changes only when someone's permissions or the registered admins do, so the
+list is kept as a ``current_copy`` per person: any change made through a request or a
+task (a permission or a group edited in the admin among them) makes it old at once, and
+it is kept at most ``APP_LIST_SECONDS`` for what changes outside both (a management
+command). The navigation only shows links: every page still checks its own permission.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+from mentorship.common.changes import current_copy
+
+APP_LIST_SECONDS = 60
+
+
+def plain_app_list(app_list: list[dict]) -> list[dict]:
+    """``get_app_list``'s answer as plain data (a copy must pickle and outlive a deploy):
+    without the model classes, which no admin template reads, and with names as text."""
+    return [
+        {
+            **app,
+            "name": str(app["name"]),
+            "models": [
+                {**{k: v for k, v in model.items() if k != "model"}, "name": str(model["name"])}
+                for model in app["models"]
+            ],
+        }
+        for app in app_list
+    ]
+
+
+class CommitteeAdminSite(admin.AdminSite):
+    def get_app_list(self, request, app_label=None):
+        user = getattr(request, "user", None)
+        if app_label is not None or user is None or not user.is_authenticated:
+            return super().get_app_list(request, app_label)
+        kept = getattr(request, "_admin_app_list", None)
+        if kept is None:
+
+            def build():
+                return plain_app_list(super(CommitteeAdminSite, self).get_app_list(request))
+
+            kept = current_copy(f"admin-apps:{user.pk}", build, max_age=APP_LIST_SECONDS)
+            request._admin_app_list = kept  # the index asks twice
+        return kept
+
+
+class CommitteeAdminConfig(AdminConfig):
+    default_site = "mentorship.common.admin_site.CommitteeAdminSite"
