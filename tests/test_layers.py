@@ -44,7 +44,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 INTERFACE_PARTS = frozenset({
     "views", "admin", "forms", "urls", "management", "apps", "demo", "context_processors",
     "adapters", "health", "settings", "test_settings", "celery", "wsgi", "asgi", "sessions",
-    "middleware", "twofactor",
+    "middleware", "twofactor", "templatetags",
 })  # fmt: skip
 PROJECT_MODULES = frozenset({"mentorship"})  # the package __init__ loads the Celery app
 
