@@ -43,8 +43,14 @@ class TopicAdmin(AdminInputMixin, SummarisedDeletionMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["preview", "created_at", "updated_at"]
     actions = ["publish", "unpublish"]
-    # A topic people saved has thousands of bookmarks: counted, not listed.
-    counted_on_delete = (Bookmark,)
+
+    @property
+    def counted_on_delete(self):
+        # A topic people saved or discussed has thousands of bookmarks and of meetings'
+        # links to it (the rows joining a meeting to its topics): counted, not loaded.
+        joins = [rel.through for rel in Topic._meta.related_objects if rel.many_to_many]
+        return (Bookmark, *joins)
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "summary", "is_published"]}),
         ("Fit", {"fields": ["stage", "audience", "minutes"]}),

@@ -4,6 +4,8 @@ The cohorts are drafts: a cohort whose intake has opened is history and is not d
 (tests/mentorship/test_admin_history.py).
 """
 
+from datetime import date, timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
@@ -80,7 +82,10 @@ def test_delete_summary_still_checks_permission_for_every_kind_of_row():
     assert "enrollment" in perms_needed
 
 
-def test_a_topic_people_saved_counts_their_bookmarks_without_loading_them(admin_client):
+def test_a_topic_people_saved_and_discussed_counts_its_rows_without_loading_them(
+    admin_client, make_apm, make_mentor
+):
+    from matching.models import Match, Meeting
     from toolkit.models import Bookmark, Category, Topic
 
     category = Category.objects.create(name="Craft", slug="craft", order=1)
@@ -88,9 +93,18 @@ def test_a_topic_people_saved_counts_their_bookmarks_without_loading_them(admin_
         Topic.objects.create(title=title, slug=title, category=category, summary="s", body="b")
         for title in ("few", "many")
     )
+    apm, mentor = make_apm(), make_mentor()
+    pair = Match.objects.create(cohort=apm.cohort, apm=apm, mentor=mentor)
+    meetings = Meeting.objects.bulk_create(
+        Meeting(match=pair, occurred_on=date(2026, 1, 1) + timedelta(days=n), duration_minutes=30)
+        for n in range(SHOWN_PER_MODEL * 3)
+    )
     for topic, people in ((few, 2), (many, SHOWN_PER_MODEL * 3)):
         Bookmark.objects.bulk_create(
             Bookmark(user=UserFactory(), topic=topic) for _ in range(people)
+        )
+        Meeting.topics.through.objects.bulk_create(
+            Meeting.topics.through(meeting=meeting, topic=topic) for meeting in meetings[:people]
         )
     url = lambda topic: reverse("admin:toolkit_topic_delete", args=[topic.pk])  # noqa: E731
     admin_client.get(url(few))  # fills per-process caches
@@ -104,6 +118,8 @@ def test_a_topic_people_saved_counts_their_bookmarks_without_loading_them(admin_
         assert f"{people:,} bookmarks" in lines
         assert not [line for line in lines if line.startswith("Bookmark: ")]
         assert dict(response.context["model_count"])["bookmarks"] == people
+        assert f"{people:,} meeting-topic relationships" in lines
+        assert not [line for line in lines if "relationship:" in line.lower()]
     assert counts[0] == counts[1]
 
     response = admin_client.post(url(many), {"post": "yes"})
@@ -111,3 +127,6 @@ def test_a_topic_people_saved_counts_their_bookmarks_without_loading_them(admin_
     assert not Topic.objects.filter(pk=many.pk).exists()
     assert Bookmark.objects.filter(topic=few).count() == 2
     assert not Bookmark.objects.filter(topic_id=many.pk).exists()
+    assert not Meeting.topics.through.objects.filter(topic_id=many.pk).exists()
+    assert Meeting.topics.through.objects.filter(topic=few).count() == 2
+    assert Meeting.objects.count() == len(meetings)  # the meetings stay, without the topic
