@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from mentorship.selectors import opens_committee_pages, user_roles
+from mentorship.selectors import opens_committee_pages, request_roles
 from mentorship.twofactor import SETUP_URL_NAME, continue_url, request_has_totp
 
 
@@ -16,7 +16,7 @@ def _lacks_two_factor(request, user) -> bool:
 
 def site(request):
     user = getattr(request, "user", None)
-    roles = SimpleLazyObject(lambda: user_roles(user) if user else frozenset())
+    roles = SimpleLazyObject(lambda: request_roles(request) if user else frozenset())
     on_setup_page = _on_setup_page(request)
     return {
         "program_name": settings.PROGRAM_NAME,

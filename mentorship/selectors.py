@@ -32,6 +32,22 @@ def is_committee(user) -> bool:
     return COMMITTEE in user_roles(user)
 
 
+def request_roles(request) -> frozenset[str]:
+    """``user_roles`` of the person signed in, asked once for a GET or HEAD request: the
+    view and the navigation both ask, and reading a page changes nobody's roles. Other
+    requests ask afresh each time, since they may change roles on the way (a withdrawal
+    that renders its page)."""
+    if request.method not in ("GET", "HEAD"):
+        return user_roles(request.user)
+    if getattr(request, "_roles", None) is None:
+        request._roles = user_roles(request.user)
+    return request._roles
+
+
+def request_is_committee(request) -> bool:
+    return COMMITTEE in request_roles(request)
+
+
 def account_notice_addresses(*, user: User, also: str = "") -> list[str]:
     """Where a notice about a change to this account goes: every verified address.
 

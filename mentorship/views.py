@@ -292,7 +292,7 @@ def guide_step_undo(request, step):
 
 def _committee_only(request):
     # Not a 403: people outside the committee should not learn the page exists.
-    if not selectors.is_committee(request.user):
+    if not selectors.request_is_committee(request):
         raise Http404("No such page.")
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mentorship.common.ratelimit import limit_writes
 from mentorship.common.spreadsheets import csv_response
-from mentorship.selectors import is_committee
+from mentorship.selectors import request_is_committee
 from surveys import exports, selectors, services
 from surveys.forms import AnswerForm
 from surveys.models import privacy_threshold
@@ -195,7 +195,7 @@ def cohort_results_csv(request, cohort_id):
 @login_required
 @require_GET
 def outcomes(request):
-    if not is_committee(request.user):
+    if not request_is_committee(request):
         raise Http404("No such page.")
     return render(request, "surveys/outcomes.html", outcomes_dashboard())
 
