@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from mentorship.common import changes
@@ -168,6 +168,10 @@ def _person(row: JourneyRow, today, mentor_cohort) -> PersonJourney:
     )  # fmt: skip
 
 
+# Stalled people, longest waiting first within each step.
+LONGEST_FIRST = ("furthest", "reached_on", "name", "enrollment_id")
+
+
 def journey_page(
     *, cohort: Cohort, days: int, stalled_at=None, stalled_page=1, people_page=1
 ) -> Funnel:
@@ -189,8 +193,9 @@ def journey_page(
     stalled_counts = dict(
         stalled.order_by().values("furthest").annotate(n=Count("id")).values_list("furthest", "n")
     )
-    # One indexed query per step (always the same queries, whoever has stalled).
-    numbers, page_rows = {}, {}
+    # Each step's page of stalled people: one indexed LIMIT per step, all in one query,
+    # always the same query whoever has stalled.
+    numbers, pages = {}, []
     for code in STEP_CODES:
         if code == MENTOR:
             continue
@@ -199,11 +204,14 @@ def journey_page(
             stalled_page if code == stalled_at else 1, n, funnel.STALLED_PER_PAGE
         )
         first = (numbers[code] - 1) * funnel.STALLED_PER_PAGE
-        longest_first = stalled.filter(furthest=code).order_by("reached_on", "name", "enrollment")
-        page_rows[code] = [
-            _person(row, today, mentor_cohort)
-            for row in longest_first[first : first + funnel.STALLED_PER_PAGE]
-        ]
+        longest_first = stalled.filter(furthest=code).order_by(*LONGEST_FIRST[1:])
+        pages.append(longest_first[first : first + funnel.STALLED_PER_PAGE])
+    page_rows = {code: [] for code in numbers}
+    shown = Q()
+    for page in pages:
+        shown |= Q(pk__in=page.values("pk"))
+    for row in rows.filter(shown).order_by(*LONGEST_FIRST):
+        page_rows[row.furthest].append(_person(row, today, mentor_cohort))
 
     total = _apms(snapshot)
     people_number = _page_number(people_page, total, funnel.PEOPLE_PER_PAGE)

@@ -110,3 +110,23 @@ def test_every_query_of_the_page_reads_the_snapshot_through_an_index():
     assert len(read) >= 3  # stalled counts, a page of each stalled list, the people
     scanned = {sql: seq_scans_of_large_tables(sql) for sql in read}
     assert {sql: tables for sql, tables in scanned.items() if tables} == {}
+
+
+def test_the_page_reads_the_snapshot_in_three_queries_whoever_has_stalled():
+    organisation_seed(LARGER)
+    cohort = Cohort.objects.get(slug=COHORT_SLUG)
+    snapshot_build(cohort=cohort)
+    with CaptureQueriesContext(connection) as captured:
+        page = journey_page(cohort=cohort, days=1, stalled_at="first_meeting", stalled_page=2,
+                            people_page=2)  # fmt: skip
+    read = [q["sql"] for q in captured.captured_queries if "mentorship_journeyrow" in q["sql"]]
+    # The stalled counts, every step's page of stalled people (one query), the people.
+    assert len(read) == 3
+    stalled = [step for step in page.steps if step.stalled_count]
+    assert len(stalled) >= 2  # more than one step's list came from the one query
+    for step in stalled:
+        people = list(step.stalled_page)
+        assert people
+        assert {person.furthest for person in people} == {step.code}
+        waited = [person.reached_on for person in people]
+        assert waited == sorted(waited)  # longest waiting first
