@@ -10,8 +10,8 @@ meet WCAG AA: the bars (#1d4f91) have a contrast of 8.3:1 against white, the tex
 
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 BAR_COLOUR = "#1d4f91"
 TRACK_COLOUR = "#e9ecef"
@@ -35,7 +35,12 @@ def _short(label: str) -> str:
 
 
 def bar_chart(*, title: str, bars: list[Bar], chart_id: str) -> SafeString:
-    """Horizontal bars on a 0-100 scale, one row per bar, values written out."""
+    """Horizontal bars on a 0-100 scale, one row per bar, values written out.
+
+    Written with f-strings: only the texts (labels, values, the title and the id) come
+    from outside and each is escaped; the rest are our numbers. format_html for each of
+    the hundreds of elements of a results page was a fifth of its time.
+    """
     height = ROW_HEIGHT * len(bars) + 8
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     rows = []
@@ -43,52 +48,28 @@ def bar_chart(*, title: str, bars: list[Bar], chart_id: str) -> SafeString:
         y = 4 + index * ROW_HEIGHT
         middle = y + ROW_HEIGHT / 2
         rows.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
-                LABEL_WIDTH - 8,
-                middle,
-                _short(bar.label),
-            )
+            f'<text x="{LABEL_WIDTH - 8}" y="{middle}" text-anchor="end" '
+            f'dominant-baseline="middle">{conditional_escape(_short(bar.label))}</text>'
         )
         rows.append(
-            format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
-                LABEL_WIDTH,
-                y + 5,
-                BAR_WIDTH,
-                ROW_HEIGHT - 10,
-                TRACK_COLOUR,
-            )
+            f'<rect x="{LABEL_WIDTH}" y="{y + 5}" width="{BAR_WIDTH}" '
+            f'height="{ROW_HEIGHT - 10}" fill="{TRACK_COLOUR}"/>'
         )
         if bar.value is not None:
+            length = round(BAR_WIDTH * max(0.0, min(bar.value, 100.0)) / 100, 1)
             rows.append(
-                format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
-                    LABEL_WIDTH,
-                    y + 5,
-                    round(BAR_WIDTH * max(0.0, min(bar.value, 100.0)) / 100, 1),
-                    ROW_HEIGHT - 10,
-                    BAR_COLOUR,
-                )
+                f'<rect x="{LABEL_WIDTH}" y="{y + 5}" width="{length}" '
+                f'height="{ROW_HEIGHT - 10}" fill="{BAR_COLOUR}"/>'
             )
         rows.append(
-            format_html(
-                '<text x="{}" y="{}" dominant-baseline="middle">{}</text>',
-                LABEL_WIDTH + BAR_WIDTH + 8,
-                middle,
-                bar.text,
-            )
+            f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{middle}" '
+            f'dominant-baseline="middle">{conditional_escape(bar.text)}</text>'
         )
-    return format_html(
-        '<svg class="survey-chart" role="img" aria-labelledby="{id}-title" '
-        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'preserveAspectRatio="xMinYMin meet" font-size="15" fill="{text}" '
-        'font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg">'
-        '<title id="{id}-title">{title}</title>{rows}</svg>',
-        id=chart_id,
-        w=width,
-        h=height,
-        text=TEXT_COLOUR,
-        title=title,
-        rows=format_html_join("", "{}", ((row,) for row in rows)),
+    chart_id = conditional_escape(chart_id)
+    return mark_safe(  # noqa: S308 - every text above is escaped
+        f'<svg class="survey-chart" role="img" aria-labelledby="{chart_id}-title" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'preserveAspectRatio="xMinYMin meet" font-size="15" fill="{TEXT_COLOUR}" '
+        f'font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{chart_id}-title">{conditional_escape(title)}</title>{"".join(rows)}</svg>'
     )
