@@ -25,6 +25,12 @@ def connect_account_notices() -> None:
     import_module("mentorship.adapters")
 
 
+def connect_permission_stamps() -> None:
+    """Any change to a grant (groups, permissions) makes the kept permission sets old
+    (mentorship.common.permissions); its module needs the auth models, loaded by now."""
+    import_module("mentorship.common.permissions").connect_permission_signals()
+
+
 def create_cache_tables(sender, using, **kwargs) -> None:
     """Create the database cache's table (the fallback while Redis is down) on migrate.
 
@@ -59,6 +65,7 @@ class MentorshipConfig(AppConfig):
     def ready(self):
         register_tasks(self, "mentorship.journey.tasks")
         connect_account_notices()
+        connect_permission_stamps()
         user_logged_in.connect(sessions.session_clocks_start, dispatch_uid="session_clocks")
         refuse_control_characters_in_forms()
         # New models arrive with later migrations; keep the committee's permissions

@@ -205,7 +205,8 @@ else:
 # --- People and sign-in -----------------------------------------------------------
 AUTH_USER_MODEL = "mentorship.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, keeping each person's permissions until a grant changes.
+    "mentorship.common.permissions.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
