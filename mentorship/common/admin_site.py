@@ -5,9 +5,10 @@ two dozen registered models it asks the model's admin for four permissions and r
 two URLs (about 2 ms a page, twice on the index, which lists the apps again). What it
 returns changes only when someone's permissions or the registered admins do, so the
 list is kept as a ``current_copy`` per person: any change made through a request or a
-task (a permission or a group edited in the admin among them) makes it old at once, and
-it is kept at most ``APP_LIST_SECONDS`` for what changes outside both (a management
-command). The navigation only shows links: every page still checks its own permission.
+task makes it old at once, and so does any change to a grant wherever it is made
+(mentorship.common.permissions stamps those). It is kept at most ``APP_LIST_SECONDS``
+for anything else. The navigation only shows links: every page still checks its own
+permission.
 """
 
 from django.contrib import admin
