@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "surveys",
     # Django's admin, whose site keeps each person's navigation (mentorship.common.admin_site).
     "mentorship.common.admin_site.CommitteeAdminConfig",
-    "django.contrib.auth",
+    "mentorship.common.admin_site.GroupsAuthConfig",  # django.contrib.auth, renamed
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",

@@ -37,8 +37,10 @@ from django.forms.models import BaseInlineFormSet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import smart_split
+from django.utils.text import capfirst, smart_split
 from django.utils.translation import gettext
+
+from mentorship.common.admin_labels import NamedRowsFormSetMixin, name_parts
 
 PARAMETERS_IGNORED = (
     "Part of this page's address is not a filter this list offers, so it was left out: "
@@ -156,6 +158,8 @@ class AdminInputMixin:
     - Searches use their first ``SEARCH_WORD_LIMIT`` words.
     - An empty ``_to_field`` on a change or delete page names no field.
     - An emptied JSON box (or ``null``) saves the field's default, not NULL.
+    - Every control has a name: each part of a split date and time, and each editable
+      cell of a list (``admin_labels``).
     - Each row's action checkbox is written directly: Django renders a widget template
       for each, a fifth of a 100-row list's time.
     """
@@ -257,7 +261,14 @@ class AdminInputMixin:
         if isinstance(db_field, models.JSONField) and not db_field.null:
             kwargs.setdefault("form_class", JSONOrDefaultField)
             kwargs.setdefault("default", db_field.get_default)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            name_parts(formfield, str(formfield.label or capfirst(db_field.verbose_name)))
+        return formfield
+
+    def get_changelist_formset(self, request, **kwargs):
+        formset = super().get_changelist_formset(request, **kwargs)
+        return type(formset.__name__, (NamedRowsFormSetMixin, formset), {})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -274,12 +285,13 @@ class AdminInputMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class CheckedInlineFormSet(BaseInlineFormSet):
+class CheckedInlineFormSet(NamedRowsFormSetMixin, BaseInlineFormSet):
     """An inline whose hidden counts agree with the rows it sends, or a clear error.
 
     A management form that says fewer rows exist than it sends back with ids (or fewer
     than none) makes Django treat a saved row as a new one: its save then breaks a
-    unique constraint with a server error instead of a message.
+    unique constraint with a server error instead of a message. Every field of every
+    row is named for screen readers (``admin_labels``).
     """
 
     def clean(self):
@@ -335,9 +347,19 @@ class _OnlyIdsLookedUp:
         return super().optgroups(name, value, attr)
 
 
-class AutocompleteSelect(_OnlyIdsLookedUp, DjangoAutocompleteSelect):
+class _Named:
+    """select2 draws the picker in the browser, named after nothing but its value;
+    ``admin-labels.js`` names it after the field's label (after autocomplete.js)."""
+
+    @property
+    def media(self):
+        # Named with autocomplete.js first, so that media merging keeps this after it.
+        return super().media + forms.Media(js=["admin/js/autocomplete.js", "js/admin-labels.js"])
+
+
+class AutocompleteSelect(_Named, _OnlyIdsLookedUp, DjangoAutocompleteSelect):
     pass
 
 
-class AutocompleteSelectMultiple(_OnlyIdsLookedUp, DjangoAutocompleteSelectMultiple):
+class AutocompleteSelectMultiple(_Named, _OnlyIdsLookedUp, DjangoAutocompleteSelectMultiple):
     pass

@@ -8,15 +8,18 @@ list is kept as a ``current_copy`` per person: any change made through a request
 task makes it old at once, and so does any change to a grant wherever it is made
 (mentorship.common.permissions stamps those). It is kept at most ``APP_LIST_SECONDS``
 for anything else. The navigation only shows links: every page still checks its own
-permission.
+permission. Its sections come in the order of the committee's work (``APP_ORDER``).
 """
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth.apps import AuthConfig
 
 from mentorship.common.changes import current_copy
 
 APP_LIST_SECONDS = 60
+# The committee's sections in the order of its work; any other app follows, by name.
+APP_ORDER = ("mentorship", "matching", "surveys", "toolkit", "account", "auth")
 
 
 def plain_app_list(app_list: list[dict]) -> list[dict]:
@@ -44,12 +47,25 @@ class CommitteeAdminSite(admin.AdminSite):
         if kept is None:
 
             def build():
-                return plain_app_list(super(CommitteeAdminSite, self).get_app_list(request))
+                app_list = super(CommitteeAdminSite, self).get_app_list(request)
+                return plain_app_list(sorted(app_list, key=_app_place))
 
             kept = current_copy(f"admin-apps:{user.pk}", build, max_age=APP_LIST_SECONDS)
             request._admin_app_list = kept  # the index asks twice
         return kept
 
 
+def _app_place(app: dict) -> tuple[int, str]:
+    label = app["app_label"]
+    return (APP_ORDER.index(label) if label in APP_ORDER else len(APP_ORDER), str(app["name"]))
+
+
 class CommitteeAdminConfig(AdminConfig):
     default_site = "mentorship.common.admin_site.CommitteeAdminSite"
+
+
+class GroupsAuthConfig(AuthConfig):
+    """Django's auth, named for what the committee finds there: "Authentication and
+    Authorization" was two lines tall in the admin's navigation at 1280 px."""
+
+    verbose_name = "Groups and permissions"

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from mentorship.common.admin_site import plain_app_list
+from mentorship.common.admin_site import APP_ORDER, plain_app_list
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,16 @@ def djangos_app_list(user):
     return AdminSite.get_app_list(admin.site, request)
 
 
+def test_the_sections_come_in_the_order_of_the_committees_work(committee):
+    page = signed_in(committee).get(COHORTS)
+
+    labels = [app["app_label"] for app in page.context["available_apps"]]
+    assert labels == [label for label in APP_ORDER if label in labels]
+    assert labels[:4] == ["mentorship", "matching", "surveys", "toolkit"]
+    names = {app["app_label"]: app["name"] for app in page.context["available_apps"]}
+    assert names["auth"] == "Groups and permissions"  # one line at 1280 px
+
+
 @pytest.mark.parametrize("who", ["committee", "admin_user"])
 def test_the_navigation_lists_what_djangos_own_would(request, who):
     user = request.getfixturevalue(who)
@@ -39,7 +49,10 @@ def test_the_navigation_lists_what_djangos_own_would(request, who):
 
     assert page.status_code == 200
     expected = plain_app_list(djangos_app_list(user))
-    assert page.context["available_apps"] == expected
+    shown = page.context["available_apps"]
+    assert sorted(shown, key=lambda app: app["app_label"]) == sorted(
+        expected, key=lambda app: app["app_label"]
+    )
     assert {m["object_name"] for app in expected for m in app["models"]} >= {"Cohort", "Match"}
     for app in expected:
         for model in app["models"]:
