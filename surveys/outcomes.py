@@ -16,11 +16,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from matching.models import Match
-from mentorship.common import changes
+from mentorship.common import changes, charts
 from mentorship.common.numbers import percent
 from mentorship.graduation import credited_promotions
 from mentorship.models import Cohort, Enrollment, Promotion, Role
-from surveys import charts
 from surveys.models import Question, Survey
 from surveys.results import Combined, results_for
 

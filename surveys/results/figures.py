@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import cached_property
 
+from mentorship.common import charts
 from mentorship.common.numbers import percent
 from mentorship.models import Role
-from surveys import charts, privacy
+from surveys import privacy
 from surveys.models import Question, Survey
 
 NOT_ENOUGH = "not enough responses to show"

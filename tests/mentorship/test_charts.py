@@ -1,8 +1,15 @@
-"""The SVG bar chart (surveys.charts): our numbers in place, every outside text escaped."""
+"""The SVG bar chart (mentorship.common.charts): our numbers, outside texts escaped."""
 
 from django.utils.safestring import SafeString, mark_safe
 
-from surveys.charts import BAR_WIDTH, LABEL_CHARS, LABEL_WIDTH, ROW_HEIGHT, Bar, bar_chart
+from mentorship.common.charts import (
+    BAR_WIDTH,
+    LABEL_CHARS,
+    LABEL_WIDTH,
+    ROW_HEIGHT,
+    Bar,
+    bar_chart,
+)
 
 HOSTILE = "<script>alert(1)</script> \"quoted\" & 'single'"
 
