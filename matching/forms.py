@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from matching.engine import Weights
+from matching.engine.records import PART_LABELS
 from matching.models import Match, Meeting, RematchRequest
 from mentorship.common.admin_input import AutocompleteSelect
 from mentorship.models import Cohort, Enrollment, Role
@@ -23,16 +24,9 @@ class RunForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         defaults = Weights().as_dict()
-        labels = {
-            "shared_interests": "Shared interests",
-            "other_unit": "Different business unit",
-            "career_track": "Career track fit",
-            "time_zone": "Time-zone overlap",
-            "agencies_domains": "Agencies and domains in common",
-        }
         for name, value in defaults.items():
             self.fields[f"weight_{name}"] = forms.FloatField(
-                label=f"{labels.get(name, name)} (points)",
+                label=f"{PART_LABELS.get(name, name)} (points)",
                 initial=value,
                 min_value=0,
                 max_value=100,

@@ -145,6 +145,10 @@ class UnmatchedApm(models.Model):
     code = models.CharField(max_length=40)
     reason = models.TextField()
     fix = models.TextField(blank=True)
+    # What the fix names, for the run page's links: [[mentor enrollment id, score], ...]
+    # of the best mentors the rules allow (all full), and the ids of banned mentors.
+    allowed_mentors = models.JSONField(default=list, blank=True)
+    banned_mentors = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["run", "id"]

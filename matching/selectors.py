@@ -12,8 +12,17 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from matching.engine import ApmRecord, MentorRecord
-from matching.models import BannedPair, Match, Meeting, Proposal, RematchRequest
+from matching.engine import ApmRecord, MentorRecord, Weights
+from matching.engine.records import PART_LABELS, PART_NAMES
+from matching.models import (
+    BannedPair,
+    Match,
+    MatchingRun,
+    Meeting,
+    Proposal,
+    RematchRequest,
+    UnmatchedApm,
+)
 from mentorship.common import changes
 from mentorship.models import Cohort, Enrollment, Profile, Role, Team, User
 from mentorship.selectors import enrollment_shared_answers
@@ -379,3 +388,81 @@ def coverage_banner() -> list[dict]:
 def _count_of(rows, count):
     counted = rows.order_by().values("cohort").annotate(n=count).values("n")
     return Coalesce(Subquery(counted), 0)
+
+
+# The run page lists this many APMs it could not match; the rest are counted.
+UNMATCHED_SHOWN = 100
+
+
+@dataclass
+class UnmatchedFix:
+    """An APM a run could not match, with what would fix it, ready for links."""
+
+    item: UnmatchedApm
+    allowed: list[tuple[Enrollment, float]]  # best allowed mentors (all full), best first
+    bans: list[tuple[Enrollment, BannedPair | None]]  # banned mentors and their bans
+
+
+def run_report(*, run: MatchingRun) -> dict:
+    """What the run page shows once a run is done: each part's weight and average over
+    the proposed pairs (None for a run from before averages were kept), the spread of
+    scores, and the first UNMATCHED_SHOWN unmatched APMs with their fixes.
+
+    Four queries whatever the cohort's size (unmatched, their mentors, their bans).
+    """
+    weights = Weights.from_dict(run.weights if isinstance(run.weights, dict) else {})
+    points = weights.as_dict()
+    stats = run.stats if isinstance(run.stats, dict) else {}
+    scores = stats.get("scores") if isinstance(stats.get("scores"), dict) else None
+    averages = (scores or {}).get("part_averages")
+    averages = averages if isinstance(averages, dict) else {}
+    parts = [
+        {"label": PART_LABELS[name], "points": points[name], "average": averages.get(name)}
+        for name in PART_NAMES
+    ]
+    rows = list(UnmatchedApm.objects.filter(run=run).select_related("apm__user")[:UNMATCHED_SHOWN])
+    mentor_ids = {pk for row in rows for pk, _ in _allowed_pairs(row)}
+    mentor_ids |= {pk for row in rows for pk in _banned_ids(row)}
+    mentors = Enrollment.objects.filter(pk__in=mentor_ids, role=Role.MENTOR)
+    mentors = mentors.select_related("user").in_bulk()
+    bans = {
+        (ban.apm_user_id, ban.mentor_user_id): ban
+        for ban in BannedPair.objects.filter(
+            apm_user__in={row.apm.user_id for row in rows if _banned_ids(row)},
+            mentor_user__in={mentor.user_id for mentor in mentors.values()},
+        )
+    }
+    fixes = []
+    for row in rows:
+        allowed = [(mentors[pk], score) for pk, score in _allowed_pairs(row) if pk in mentors]
+        banned = [
+            (mentors[pk], bans.get((row.apm.user_id, mentors[pk].user_id)))
+            for pk in _banned_ids(row)
+            if pk in mentors
+        ]
+        fixes.append(UnmatchedFix(item=row, allowed=allowed, bans=banned))
+    return {
+        "most": sum(points.values()),
+        "scores": scores,
+        "parts": parts,
+        "unmatched": fixes,
+        "unmatched_hidden": max(0, run.unmatched_count - len(fixes)),
+    }
+
+
+def _allowed_pairs(row: UnmatchedApm) -> list[tuple[int, float]]:
+    """The stored [[mentor id, score], ...], leaving out anything of another shape."""
+    pairs = row.allowed_mentors if isinstance(row.allowed_mentors, list) else []
+    return [
+        (pair[0], float(pair[1]))
+        for pair in pairs
+        if isinstance(pair, list)
+        and len(pair) == 2
+        and type(pair[0]) is int
+        and isinstance(pair[1], int | float)
+    ]
+
+
+def _banned_ids(row: UnmatchedApm) -> list[int]:
+    ids = row.banned_mentors if isinstance(row.banned_mentors, list) else []
+    return [pk for pk in ids if type(pk) is int]

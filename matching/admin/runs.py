@@ -1,40 +1,24 @@
 """Matching runs: start one, watch it, read what it could not match."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
 
-from matching import services
+from matching import selectors, services
 from matching.forms import RunForm
-from matching.models import (
-    MatchingRun,
-    UnmatchedApm,
-)
+from matching.models import MatchingRun
+from mentorship.common import charts
 from mentorship.common.admin_actions import apply_each
-from mentorship.common.admin_input import AdminInputMixin, CheckedInlineFormSet
+from mentorship.common.admin_input import AdminInputMixin
+from mentorship.common.numbers import percent
 
 # Shown on the run: the committee member is in the audit row.
 MARKED_FAILED_REASON = "Marked as failed by the committee."
-
-
-class UnmatchedInline(admin.TabularInline):
-    formset = CheckedInlineFormSet
-    model = UnmatchedApm
-    fields = ["apm", "reason", "fix"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "APMs this run could not match"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("apm__user")
 
 
 @admin.register(MatchingRun)
@@ -43,12 +27,8 @@ class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
                     "matched_count", "unmatched_count", "total_score", "optimal"]  # fmt: skip
     list_filter = ["status", "cohort"]
     list_select_related = ["cohort", "started_by"]
-    readonly_fields = ["cohort", "status", "started_by", "weights", "created_at", "started_at",
-                       "finished_at", "duration", "apm_count", "mentor_count", "matched_count",
-                       "unmatched_count", "total_score", "optimal", "stats", "error",
-                       "enqueued_at", "lease_expires_at", "proposals_link"]  # fmt: skip
-    fields = readonly_fields
-    inlines = [UnmatchedInline]
+    # The run's page is drawn from run_context, never from stale fields (issue 14).
+    readonly_fields = fields = ["cohort", "status"]
     actions = ["mark_failed"]
     change_form_template = "admin/matching/matchingrun/change_form.html"
 
@@ -72,17 +52,6 @@ class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
             "Runs marked as failed:",
             lambda run: run.cohort.name,
         )
-
-    @admin.display(description="Duration")
-    def duration(self, run):
-        seconds = run.duration_seconds
-        return f"{seconds:.2f} s" if seconds is not None else "—"
-
-    @admin.display(description="Proposals")
-    def proposals_link(self, run):
-        url = reverse("admin:matching_proposal_changelist") + f"?run__id__exact={run.pk}"
-        return format_html('<a href="{}">Review the {} proposals of this run</a>', url,
-                           run.matched_count)  # fmt: skip
 
     def add_view(self, request, form_url="", extra_context=None):
         """Start a run: pick the cohort (and weights), then watch it on the run's page."""
@@ -122,9 +91,72 @@ class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, unquote(object_id))
+        if run is not None:
+            extra_context = {**(extra_context or {}), **run_context(run)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def status_view(self, request, run_id):
-        """The status fragment the run page polls while the run is queued or running."""
+        """The run's panel and status line, which the run page polls while it is queued or
+        running: the last answer, once it is done, has the results and no more polling."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(MatchingRun, pk=run_id)
-        return TemplateResponse(request, "admin/matching/matchingrun/_status.html", {"run": run})
+        run = get_object_or_404(
+            MatchingRun.objects.select_related("cohort", "started_by"), pk=run_id
+        )
+        return TemplateResponse(
+            request, "admin/matching/matchingrun/_status.html", {"run": run, **run_context(run)}
+        )
+
+
+def run_context(run: MatchingRun) -> dict:
+    """What the run's page shows beside the run: how long it has taken, and once it has
+    succeeded, its report and the chart of its scores."""
+    now = timezone.now()
+    context = {
+        "elapsed": int((now - run.started_at).total_seconds()) if run.started_at else 0,
+        "duration": run.duration_seconds,
+    }
+    if run.status != MatchingRun.Status.SUCCEEDED:
+        return context
+    report = selectors.run_report(run=run)
+    stats = run.stats if isinstance(run.stats, dict) else {}
+    steps = [("reading the cohort", "read_seconds"), ("matching", "total_seconds"),
+             ("writing the proposals", "write_seconds")]  # fmt: skip
+    timings = [
+        f"{what} {stats[key]:.2f} s"
+        for what, key in steps
+        if isinstance(stats.get(key), int | float)
+    ]
+    gap = stats.get("gap")
+    return {
+        **context,
+        "report": report,
+        "chart": score_chart(run, report),
+        "timings": ", ".join(timings),
+        "gap": gap if isinstance(gap, int | float) else None,
+    }
+
+
+def score_chart(run: MatchingRun, report: dict):
+    """The proposed pairs per score band, as a bar chart of shares (None without scores)."""
+    scores = report["scores"]
+    bands = scores.get("bands") if scores else None
+    if not isinstance(bands, list) or not run.matched_count:
+        return None
+    total = sum(band.get("count", 0) for band in bands if isinstance(band, dict)) or 1
+    bars = [
+        charts.Bar(
+            label=f"{band['low']:g} to {band['high']:g}",
+            value=100 * band["count"] / total,
+            text=f"{band['count']:,} ({percent(band['count'], total, digits=0)}%)",
+        )
+        for band in bands
+        if isinstance(band, dict) and {"low", "high", "count"} <= set(band)
+    ]
+    return charts.bar_chart(
+        title=f"Scores of the {run.matched_count:,} pairs proposed by run #{run.pk}",
+        bars=bars,
+        chart_id=f"run-{run.pk}-scores",
+    )

@@ -18,6 +18,7 @@ from matching.engine.records import (
     Weights,
 )
 from matching.engine.scoring import broken_rules, pair_rules_broken, score_pair
+from matching.engine.summary import score_summary
 
 __all__ = [
     "ApmRecord",
@@ -31,4 +32,5 @@ __all__ = [
     "match",
     "pair_rules_broken",
     "score_pair",
+    "score_summary",
 ]

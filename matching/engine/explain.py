@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from matching.engine.scoring import (
     format_points,
     interests_text,
     known_text,
+    pair_units,
     time_zone_text,
 )
 
@@ -219,7 +221,10 @@ def explain_unmatched(
     (true of any maximum-cardinality assignment).
     """
     if cohort.n_mentors == 0:
-        return [_no_mentors(cohort.apms[i], all_mentors, banned_pairs, names) for i in rows]
+        return [
+            _no_mentors(cohort.apms[i], all_mentors, banned_pairs, names, cohort.units)
+            for i in rows
+        ]
     load = np.bincount(sigma[sigma >= 0], minlength=cohort.n_mentors)
     room = np.flatnonzero(cohort.capacity - load > 0)
     every = np.arange(cohort.n_mentors)
@@ -235,23 +240,36 @@ def explain_unmatched(
         best_scores = np.take_along_axis(scores, best, axis=1)
         order = np.lexsort((best, -best_scores), axis=-1)
         best = np.take_along_axis(best, order, axis=1)
-        best_ok = np.isfinite(np.take_along_axis(best_scores, order, axis=1))
+        best_scores = np.take_along_axis(best_scores, order, axis=1)
+        best_ok = np.isfinite(best_scores)
         for local, i in enumerate(chunk.tolist()):
             apm = cohort.apms[i]
             if not eligible_counts[local]:
                 groups = _breakdown(cohort, i, every, banned_pairs)
-                out.append(_no_eligible(apm, cohort.n_mentors, groups, names))
+                item = _no_eligible(apm, cohort.n_mentors, groups, names)
+                out.append(replace(item, banned_mentors=_ids(groups["banned"])))
                 continue
-            full = [cohort.mentors[j] for j in best[local][best_ok[local]].tolist()]
+            ok = best_ok[local]
+            full = [cohort.mentors[j] for j in best[local][ok].tolist()]
+            allowed = tuple(
+                (mentor.id, float(np.floor(score)) / UNITS_PER_POINT)
+                for mentor, score in zip(full, best_scores[local][ok].tolist(), strict=True)
+            )
             if len(room):
                 groups = _breakdown(cohort, i, room, banned_pairs)
-                out.append(_only_ineligible(apm, len(room), full, groups, names))
+                item = _only_ineligible(apm, len(room), full, groups, names)
+                item = replace(item, banned_mentors=_ids(groups["banned"]))
             else:
-                out.append(_all_full(apm, int(eligible_counts[local]), full, names))
+                item = _all_full(apm, int(eligible_counts[local]), full, names)
+            out.append(replace(item, allowed_mentors=allowed))
     return out
 
 
-def _no_mentors(apm, all_mentors, banned_pairs, names, scan=1000) -> Unmatched:
+def _ids(mentors: Sequence[MentorRecord]) -> tuple[int, ...]:
+    return tuple(mentor.id for mentor in mentors[:MAX_NAMES])
+
+
+def _no_mentors(apm, all_mentors, banned_pairs, names, units, scan=1000) -> Unmatched:
     if not all_mentors:
         return Unmatched(
             apm.id,
@@ -276,7 +294,12 @@ def _no_mentors(apm, all_mentors, banned_pairs, names, scan=1000) -> Unmatched:
         fix = f"Raise the capacity of one of: {names.mentors(could)}; or recruit more mentors."
     else:
         fix = _sentence(_recruit(apm, names))
-    return Unmatched(apm.id, "no_mentors", reason, fix)
+    scored = sorted(
+        ((sum(pair_units(apm, m, units).values()), m.id) for m in could),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    allowed = tuple((mentor_id, total / UNITS_PER_POINT) for total, mentor_id in scored)
+    return Unmatched(apm.id, "no_mentors", reason, fix, allowed_mentors=allowed)
 
 
 def _no_eligible(apm, count, groups, names) -> Unmatched:

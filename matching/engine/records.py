@@ -19,6 +19,14 @@ CAREER_TRACKS = (PEOPLE_MANAGER, INDIVIDUAL_CONTRIBUTOR, UNDECIDED)
 
 # The order in which parts are listed when two parts have the same points.
 PART_NAMES = ("shared_interests", "other_unit", "career_track", "time_zone", "agencies_domains")
+# What the committee calls each part (the run form, the run page, the review).
+PART_LABELS = {
+    "shared_interests": "Shared interests",
+    "other_unit": "Different business unit",
+    "career_track": "Career track fit",
+    "time_zone": "Time-zone overlap",
+    "agencies_domains": "Agencies and domains in common",
+}
 
 # Scores are counted in thousandths of a point. The cap keeps a score below 2**23 of
 # them, where the vectorised scoring (float32) is exact, and keeps the solver's totals
@@ -154,6 +162,10 @@ class Unmatched:
     code: str  # "no_mentors" | "all_eligible_full" | "only_ineligible_have_room" | ...
     reason: str
     fix: str
+    # What the fix names, for links that do it: the best mentors this APM may be
+    # matched with, all full (mentor id, score), best first; mentors the committee banned.
+    allowed_mentors: tuple[tuple[int, float], ...] = ()
+    banned_mentors: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

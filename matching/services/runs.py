@@ -283,11 +283,12 @@ def _run_solve_and_write(run: MatchingRun) -> MatchingRun:
     with _lease_renewed(run):
         started = time.perf_counter()
         inputs = selectors.engine_inputs(cohort=run.cohort)
+        weights = engine.Weights.from_dict(run.weights)
         read_seconds = time.perf_counter() - started
         result = engine.match(
             inputs.apms,
             inputs.mentors,
-            weights=engine.Weights.from_dict(run.weights),
+            weights=weights,
             banned_pairs=inputs.banned_pairs,
             category_names=inputs.category_names,
             person_names=inputs.person_names,
@@ -332,7 +333,13 @@ def _run_solve_and_write(run: MatchingRun) -> MatchingRun:
         UnmatchedApm.objects.bulk_create(
             [
                 UnmatchedApm(
-                    run=run, apm_id=item.apm_id, code=item.code, reason=item.reason, fix=item.fix
+                    run=run,
+                    apm_id=item.apm_id,
+                    code=item.code,
+                    reason=item.reason,
+                    fix=item.fix,
+                    allowed_mentors=[list(pair) for pair in item.allowed_mentors],
+                    banned_mentors=list(item.banned_mentors),
                 )
                 for item in result.unmatched
             ],
@@ -342,6 +349,7 @@ def _run_solve_and_write(run: MatchingRun) -> MatchingRun:
             **{k: v for k, v in result.stats.items() if isinstance(v, int | float | str | bool)},
             "read_seconds": round(read_seconds, 3),
             "write_seconds": round(time.perf_counter() - write_started, 3),
+            "scores": engine.score_summary(result.proposals, weights),
         }
         return transition(
             run,

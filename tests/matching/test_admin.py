@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from matching.models import Match, MatchingRun, Proposal
 from tests.factories import UserFactory
@@ -51,12 +52,14 @@ def test_committee_starts_a_run_and_sees_it_finished(finished_run, committee_cli
 
 
 def test_a_running_run_page_polls_for_its_status(cohort, committee_client):
-    run = MatchingRun.objects.create(cohort=cohort, status=MatchingRun.Status.RUNNING)
+    run = MatchingRun.objects.create(
+        cohort=cohort, status=MatchingRun.Status.RUNNING, started_at=timezone.now()
+    )
     page = committee_client.get(
         reverse("admin:matching_matchingrun_change", args=[run.pk])
     ).content.decode()
     assert 'hx-trigger="every 2s"' in page
-    assert "Running." in page
+    assert "<strong>Running</strong> for 0 s" in page
 
 
 def test_starting_a_second_run_while_one_is_active_shows_a_clear_message(cohort, committee_client):

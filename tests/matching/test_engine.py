@@ -521,6 +521,7 @@ def test_unmatched_when_the_cohort_has_no_mentors():
     assert unmatched.code == "no_mentors"
     assert unmatched.reason == "There are no mentors in this cohort yet."
     assert unmatched.fix == "Recruit mentors for this cohort."
+    assert (unmatched.allowed_mentors, unmatched.banned_mentors) == ((), ())
 
 
 def test_unmatched_when_no_mentor_has_a_free_slot_names_who_could_take_more():
@@ -530,6 +531,8 @@ def test_unmatched_when_no_mentor_has_a_free_slot_names_who_could_take_more():
     assert unmatched.reason == "None of the 2 mentors in this cohort has a free slot."
     # Mentor 2 is on the APM's team, so only Morgan could help.
     assert unmatched.fix == "Raise the capacity of one of: Morgan Chen; or recruit more mentors."
+    # The fix's mentor for the run page's links, with the pair's score.
+    assert unmatched.allowed_mentors == ((1, score_pair(apm(1, team=10), mentors[0]).score),)
 
 
 def test_unmatched_when_every_mentor_breaks_a_rule_says_which_rules():
@@ -570,6 +573,7 @@ def test_unmatched_when_the_only_mentor_is_banned_offers_to_lift_the_ban():
     assert unmatched.fix == (
         "Recruit another mentor; or lift the committee's ban on one of: Riley Okafor."
     )
+    assert (unmatched.allowed_mentors, unmatched.banned_mentors) == ((), (5,))
 
 
 def test_unmatched_when_all_eligible_mentors_are_full():
@@ -591,6 +595,10 @@ def test_unmatched_when_all_eligible_mentors_are_full():
         "Raise the capacity of one of: Morgan Chen, Riley Okafor; or recruit a mentor "
         "outside the Benefits Portal team."
     )
+    # Both full and allowed, best first (equal scores: by id), with their scores.
+    score = score_pair(apms[2], mentors[0]).score
+    assert unmatched.allowed_mentors == ((1, score), (2, score))
+    assert unmatched.banned_mentors == ()
 
 
 def test_unmatched_when_the_only_eligible_mentor_is_full():
@@ -620,6 +628,7 @@ def test_unmatched_when_only_mentors_on_the_apms_team_have_room():
     assert unmatched.fix == (
         "Raise the capacity of Morgan Chen, who may be matched with this APM but is full."
     )
+    assert [mentor_id for mentor_id, _ in unmatched.allowed_mentors] == [1]
 
 
 def test_names_fall_back_to_mentor_ids():
