@@ -15,6 +15,7 @@ from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_deletion import KeepsHistoryMixin, SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
 from mentorship.common.admin_paging import row_count
+from mentorship.journey.lifecycle import MOVES, cohort_lifecycle
 from mentorship.models import (
     Cohort,
     Enrollment,
@@ -24,6 +25,9 @@ from toolkit.models import Category
 
 # Importing creates and changes enrollments; whoever may change them may import.
 IMPORT_ROSTER_PERMISSION = "mentorship.change_enrollment"
+MOVE_UNKNOWN = (
+    "That is not a step this page offers, so nothing changed. Use the button on the cohort's page."
+)
 
 
 class RosterUploadForm(forms.Form):
@@ -153,6 +157,11 @@ class CohortAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, a
                 import_view,
                 name="mentorship_cohort_import_roster",
             ),
+            path(
+                "<path:object_id>/move/",
+                self.admin_site.admin_view(self.move_view),
+                name="mentorship_cohort_move",
+            ),
             *super().get_urls(),
         ]
 
@@ -161,7 +170,38 @@ class CohortAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, a
             **(extra_context or {}),
             "can_import_roster": request.user.has_perm(IMPORT_ROSTER_PERMISSION),
         }
+        cohort = self.get_object(request, unquote(object_id)) if object_id else None
+        if cohort is not None and request.method in ("GET", "HEAD"):
+            extra_context["lifecycle"] = cohort_lifecycle(cohort=cohort)
+            extra_context["can_move"] = self.has_change_permission(request, cohort)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def move_view(self, request, object_id):
+        """The stepper's button: one step along the lifecycle, through the services."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        cohort = self.get_object(request, unquote(object_id))
+        if cohort is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, cohort):
+            raise PermissionDenied
+        to_status = request.POST.get("to", "")
+        if to_status not in MOVES:
+            self.message_user(request, MOVE_UNKNOWN, messages.ERROR)
+        else:
+            try:
+                if to_status == Cohort.Status.MATCHING:
+                    done = cohorts.cohort_close_intake(cohort=cohort, acting_user=request.user)
+                else:
+                    cohorts.cohort_transition(
+                        cohort=cohort, to_status=to_status, acting_user=request.user
+                    )
+                    done = f"{cohort.name} is now “{Cohort.Status(to_status).label}”."
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:mentorship_cohort_change", args=[cohort.pk]))
 
     def import_roster_view(self, request, object_id):
         if request.method not in ("GET", "HEAD", "POST"):
