@@ -1,8 +1,9 @@
 """Server-rendered bar charts: inline SVG with a title, always shown beside a data table.
 
 No JavaScript and no inline style (the Content-Security-Policy allows neither): the SVG
-has its natural size, and site.css lets it shrink to fit a narrow column. It is an image
-with an accessible name (``role="img"`` and a ``<title>``); the numbers themselves are
+has its natural size, and site.css lets it shrink to fit a narrow column. It comes in a
+``<figure>`` whose visible caption says what the chart measures, and is an image named by
+that caption (``role="img"``, ``aria-labelledby``); the numbers themselves are
 in the table next to it, which is what screen readers and keyboard users read. Colours
 meet WCAG AA: the bars (#1d4f91) have a contrast of 8.3:1 against white, the text
 (#212529) 15.4:1.
@@ -67,9 +68,11 @@ def bar_chart(*, title: str, bars: list[Bar], chart_id: str) -> SafeString:
         )
     chart_id = conditional_escape(chart_id)
     return mark_safe(  # noqa: S308 - every text above is escaped
+        f'<figure class="chart"><figcaption id="{chart_id}-title" class="chart-title">'
+        f"{conditional_escape(title)}</figcaption>"
         f'<svg class="survey-chart" role="img" aria-labelledby="{chart_id}-title" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'preserveAspectRatio="xMinYMin meet" font-size="15" fill="{TEXT_COLOUR}" '
         f'font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="{chart_id}-title">{conditional_escape(title)}</title>{"".join(rows)}</svg>'
+        f"{''.join(rows)}</svg></figure>"
     )

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from matching.models import Match, Meeting
+from mentorship.common import charts
 from mentorship.common.numbers import percent
 from mentorship.graduation import credited_promotions, next_mentor_cohort
 from mentorship.models import Cohort, Enrollment, Role
@@ -194,6 +195,23 @@ class Funnel:
     @property
     def stalled_count(self) -> int:
         return sum(step.stalled_count for step in self.steps)
+
+    @property
+    def chart(self):
+        """The funnel as bars (share of intake per step), beside its table."""
+        return charts.bar_chart(
+            title=f"APMs of {self.cohort.name} who reached each step, "
+            "as a share of those whose intake is in",
+            bars=[
+                charts.Bar(
+                    step.label,
+                    step.share,
+                    "—" if step.share is None else f"{step.count:,} ({step.share}%)",
+                )
+                for step in self.steps
+            ],
+            chart_id="journey-funnel-chart",
+        )
 
 
 # --- Reading the dates -----------------------------------------------------------------

@@ -50,6 +50,9 @@ def test_long_labels_are_shortened_and_safe_text_is_kept():
         bars=[Bar("A label much longer than the space the chart keeps for it", 10.0, "10%")],
     )  # fmt: skip
 
-    assert '<title id="c-title"><tspan>Shares</tspan></title>' in chart
+    assert (
+        '<figcaption id="c-title" class="chart-title"><tspan>Shares</tspan></figcaption>' in chart
+    )
+    assert 'aria-labelledby="c-title"' in chart
     shortened = "A label much longer than the space"[: LABEL_CHARS - 1].rstrip() + "…"
     assert f">{shortened}</text>" in chart

@@ -278,6 +278,22 @@ class TestJourneyPage:
             client.force_login(person)
             assert client.get(URL, {"cohort": cohort.slug}).status_code == 404
 
+    def test_the_funnel_is_also_a_chart_titled_with_what_it_measures(
+        self, committee_client, cohort, people
+    ):
+        response = committee_client.get(URL, {"cohort": cohort.slug})
+        html = response.content.decode()
+
+        funnel = response.context["funnel"]
+        title = (
+            f"APMs of {cohort.name} who reached each step, as a share of those whose intake is in"
+        )
+        assert f'<figcaption id="journey-funnel-chart-title" class="chart-title">{title}' in html
+        for step in funnel.steps:
+            shown = "—" if step.share is None else f"{step.count:,} ({step.share}%)"
+            assert f">{shown}</text>" in html
+        assert html.index("journey-funnel-chart") < html.index('class="table table-sm')
+
     def test_the_page_answers_get_only(self, committee_client):
         assert committee_client.post(URL).status_code == 405
 
