@@ -94,7 +94,12 @@ class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = self.get_object(request, unquote(object_id))
         if run is not None:
-            extra_context = {**(extra_context or {}), **run_context(run)}
+            # Named without its status, which the live line below keeps up to date.
+            extra_context = {
+                **(extra_context or {}),
+                **run_context(run),
+                "subtitle": run_name(run),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def status_view(self, request, run_id):
@@ -108,6 +113,10 @@ class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/matching/matchingrun/_status.html", {"run": run, **run_context(run)}
         )
+
+
+def run_name(run: MatchingRun) -> str:
+    return f"Run #{run.pk} for {run.cohort.name}"
 
 
 def run_context(run: MatchingRun) -> dict:
@@ -156,7 +165,8 @@ def score_chart(run: MatchingRun, report: dict):
         if isinstance(band, dict) and {"low", "high", "count"} <= set(band)
     ]
     return charts.bar_chart(
-        title=f"Scores of the {run.matched_count:,} pairs proposed by run #{run.pk}",
+        title=f"Scores of the {run.matched_count:,} pair{'s' if run.matched_count != 1 else ''} "
+        f"proposed by run #{run.pk}",
         bars=bars,
         chart_id=f"run-{run.pk}-scores",
     )

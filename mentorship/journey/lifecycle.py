@@ -156,7 +156,7 @@ def _matching_action(cohort: Cohort, f: dict) -> NextAction:
     if f["waiting"]:
         query = {"cohort__id__exact": cohort.pk, "status__exact": Proposal.Status.PROPOSED}
         return NextAction(
-            f"Review the {f['waiting']:,} proposals",
+            f"Review the {f['waiting']:,} proposal{'s' if f['waiting'] != 1 else ''}",
             "The engine's proposals wait for the committee's approval.",
             url=f"{reverse('admin:matching_proposal_changelist')}?{urlencode(query)}",
         )
@@ -169,7 +169,7 @@ def _matching_action(cohort: Cohort, f: dict) -> NextAction:
         )
     if unmatched > 0:
         return NextAction(
-            f"Match the {unmatched:,} APMs without a mentor",
+            f"Match the {unmatched:,} APM{'s' if unmatched != 1 else ''} without a mentor",
             "The last run's page says why each could not be matched, with links that fix it.",
             url=reverse("admin:matching_matchingrun_change", args=[latest.pk]),
         )

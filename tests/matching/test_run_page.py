@@ -83,6 +83,11 @@ def test_a_finished_run_shows_its_result_weights_and_scores_and_stops_polling(
     services.run_execute(run_id=run.pk)
     run.refresh_from_db()
 
+    html = page_of(committee_client, run)
+    # Named without a status that would go stale: the live line says it.
+    assert f"<h2>Run #{run.pk} for {cohort.name}</h2>" in html
+    assert "(Queued)" not in html
+    assert "(Succeeded)" not in html
     for html in (page_of(committee_client, run), status_of(committee_client, run)):
         assert "hx-get" not in html
         assert "<strong>Finished.</strong> 3 of 3 APMs have a proposed mentor." in html

@@ -92,7 +92,7 @@ def test_matching_leads_from_run_to_review_to_active(
     assert ">Watch the run</a>" in page(committee_client, cohort)
     matching.run_execute(run_id=run.pk)
     html = page(committee_client, cohort)
-    assert ">Review the 1 proposals</a>" in html
+    assert ">Review the 1 proposal</a>" in html
     assert "status__exact=proposed" in html
 
     proposal = run.proposals.get()
