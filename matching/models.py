@@ -111,6 +111,11 @@ class Proposal(TimeStampedModel):
     score = models.FloatField()
     parts = models.JSONField(default=list, blank=True)
     reasons = models.TextField(blank=True)
+    # The APM's next-best allowed mentors when the run proposed this pair:
+    # [[mentor enrollment id, score], ...], best first (the review desk's swaps).
+    alternatives = models.JSONField(default=list, blank=True)
+    # The best of them, for the desk's "needs a look" filter (None: no alternative).
+    next_best_score = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -421,7 +421,7 @@ def run_report(*, run: MatchingRun) -> dict:
         for name in PART_NAMES
     ]
     rows = list(UnmatchedApm.objects.filter(run=run).select_related("apm__user")[:UNMATCHED_SHOWN])
-    mentor_ids = {pk for row in rows for pk, _ in _allowed_pairs(row)}
+    mentor_ids = {pk for row in rows for pk, _ in stored_pairs(row.allowed_mentors)}
     mentor_ids |= {pk for row in rows for pk in _banned_ids(row)}
     mentors = Enrollment.objects.filter(pk__in=mentor_ids, role=Role.MENTOR)
     mentors = mentors.select_related("user").in_bulk()
@@ -434,7 +434,11 @@ def run_report(*, run: MatchingRun) -> dict:
     }
     fixes = []
     for row in rows:
-        allowed = [(mentors[pk], score) for pk, score in _allowed_pairs(row) if pk in mentors]
+        allowed = [
+            (mentors[pk], score)
+            for pk, score in stored_pairs(row.allowed_mentors)
+            if pk in mentors
+        ]
         banned = [
             (mentors[pk], bans.get((row.apm.user_id, mentors[pk].user_id)))
             for pk in _banned_ids(row)
@@ -450,9 +454,10 @@ def run_report(*, run: MatchingRun) -> dict:
     }
 
 
-def _allowed_pairs(row: UnmatchedApm) -> list[tuple[int, float]]:
-    """The stored [[mentor id, score], ...], leaving out anything of another shape."""
-    pairs = row.allowed_mentors if isinstance(row.allowed_mentors, list) else []
+def stored_pairs(value) -> list[tuple[int, float]]:
+    """A stored [[mentor id, score], ...] (allowed mentors, alternatives), leaving out
+    anything of another shape."""
+    pairs = value if isinstance(value, list) else []
     return [
         (pair[0], float(pair[1]))
         for pair in pairs
@@ -460,6 +465,7 @@ def _allowed_pairs(row: UnmatchedApm) -> list[tuple[int, float]]:
         and len(pair) == 2
         and type(pair[0]) is int
         and isinstance(pair[1], int | float)
+        and not isinstance(pair[1], bool)
     ]
 
 

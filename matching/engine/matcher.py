@@ -6,6 +6,7 @@ import gc
 import time
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 
@@ -121,6 +122,8 @@ def match(
     explain_started = time.perf_counter()
     rows = np.flatnonzero(sigma >= 0)
     proposals = proposals_for(cohort, rows, sigma[rows], category_names)
+    if "alternatives" in stats:
+        proposals = _with_alternatives(cohort, proposals, rows, stats.pop("alternatives"))
     proposals.sort(key=lambda p: p.apm_id)
     unmatched = explain_unmatched(
         cohort,
@@ -141,6 +144,18 @@ def match(
         optimal=optimal,
         stats=stats,
     )
+
+
+def _with_alternatives(cohort, proposals, rows, found):
+    """Each proposal with its APM's next-best mentors (solver.alternatives)."""
+    alt_rows, alt_cols, alt_units = found
+    by_row: dict[int, list[tuple[int, float]]] = {}
+    for i, j, units in zip(alt_rows.tolist(), alt_cols.tolist(), alt_units.tolist(), strict=True):
+        by_row.setdefault(i, []).append((cohort.mentors[j].id, units / UNITS_PER_POINT))
+    return [
+        replace(proposal, alternatives=tuple(by_row.get(i, ())))
+        for proposal, i in zip(proposals, rows.tolist(), strict=True)
+    ]
 
 
 def _fill_free_slots(cohort: Cohort, sigma: np.ndarray) -> None:

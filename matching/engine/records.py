@@ -150,6 +150,9 @@ class Proposal:
     mentor_id: int
     score: float  # sum of the exact parts
     parts: tuple[ScorePart, ...]  # only parts with points > 0, largest first
+    # The APM's next-best eligible mentors (mentor id, score), best first, whether or
+    # not they have room: what the committee could swap to.
+    alternatives: tuple[tuple[int, float], ...] = ()
 
     @property
     def reasons(self) -> str:

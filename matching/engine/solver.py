@@ -566,6 +566,9 @@ def solve(
     else:
         e_row, e_col, e_units, bound, group = select_candidates(cohort, k)
     build_seconds = time.perf_counter() - started
+    # Each APM's best mentors, kept before any re-solve prunes them: the alternatives
+    # the committee's review shows (see alternatives).
+    first = (e_row, e_col, e_units)
     # Only pairs chosen as candidates are ever left out of a re-solve; a pair the check
     # added back stays, so pruning cannot make the rounds go round in circles.
     prunable = np.ones(len(e_row), dtype=bool)
@@ -656,4 +659,24 @@ def solve(
         total = int(assigned_units(sigma, e_row, e_col, e_units, n).sum())
         stats["gap"] = None if gap_units is None else gap_units / 1000
         stats["count_proven"] = gap_units is not None and gap_units < big - total
+    stats["alternatives"] = alternatives(sigma, *first)
     return sigma, proven, stats
+
+
+def alternatives(
+    sigma: np.ndarray, e_row: np.ndarray, e_col: np.ndarray, e_units: np.ndarray, per_row: int = 3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each matched APM's best `per_row` eligible mentors other than its own: rows,
+    columns and units, by row, best first (equal scores by column).
+
+    From the first candidate lists, which hold every APM's best K eligible mentors
+    (K//HOT_SHARE >= per_row of the "hot" ones), so these are the true next best.
+    """
+    keep = (sigma[e_row] >= 0) & (e_col != sigma[e_row])
+    rows, cols, units = e_row[keep], e_col[keep], e_units[keep]
+    order = np.lexsort((cols, -units, rows))
+    rows, cols, units = rows[order], cols[order], units[order]
+    counts = np.bincount(rows, minlength=len(sigma))
+    rank = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    take = rank < per_row
+    return rows[take], cols[take], units[take]

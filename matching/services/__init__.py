@@ -5,8 +5,8 @@ who may run what, what gets written, and the rules that hold under concurrency.
 
 ``runs``: requesting and executing a matching run, its lease, the sweep of runs whose
 worker is gone, marking a run failed, and writing the engine's proposals.
-``approval``: approving (one or in bulk) and rejecting proposals, hand matches, and the
-checks a pair must pass (APM free, mentor with room, no broken rule).
+``approval``: approving (one or in bulk), rejecting and swapping proposals, hand matches,
+and the checks a pair must pass (APM free, mentor with room, no broken rule).
 ``rematch``: rematch requests, ending a match, banning a pair and lifting the ban.
 ``_common``: the conflict-of-interest check, which approval, rematch and graduation share.
 Import from here: ``from matching import services; services.proposal_approve(...)``.
@@ -24,12 +24,16 @@ from matching.services.approval import (
     PROPOSAL_NOT_OPEN,
     PROPOSAL_RULE_BROKEN,
     RULE_NEVER_OVERRIDDEN,
+    SWAP_NO_ROOM,
+    SWAP_RULE_BROKEN,
+    SWAP_SAME_MENTOR,
     WRONG_ROLES,
     ApprovalOutcome,
     hand_match_preview,
     match_create_by_hand,
     proposal_approve,
     proposal_reject,
+    proposal_swap,
     proposals_approve,
 )
 from matching.services.rematch import (
@@ -77,6 +81,9 @@ __all__ = [
     "RUN_ALREADY_FINISHED",
     "RUN_FAIL_REASON_REQUIRED",
     "RUN_WORKER_STOPPED",
+    "SWAP_NO_ROOM",
+    "SWAP_RULE_BROKEN",
+    "SWAP_SAME_MENTOR",
     "WRONG_ROLES",
     "ApprovalOutcome",
     "banned_pair_create",
@@ -87,6 +94,7 @@ __all__ = [
     "pair_conflict_check",
     "proposal_approve",
     "proposal_reject",
+    "proposal_swap",
     "proposals_approve",
     "rematch_request_create",
     "rematch_request_decline",

@@ -393,3 +393,95 @@ def match_create_by_hand(
         override_reason=override_reason,
     )
     return match
+
+
+SWAP_SAME_MENTOR = "%(mentor)s is already the proposed mentor for %(apm)s."
+SWAP_RULE_BROKEN = (
+    "%(apm)s and %(mentor)s may not be proposed together: %(rules)s To match them anyway, "
+    "hand-match them with a reason."
+)
+SWAP_NO_ROOM = (
+    "%(mentor)s has no free place: %(taken)s of %(capacity)s are taken by active matches "
+    "and proposals waiting for review. Swap to another mentor, or raise their capacity."
+)
+
+
+@transaction.atomic
+def proposal_swap(*, proposal: Proposal, mentor: Enrollment, acting_user: User | None) -> Proposal:
+    """Propose another mentor for a waiting proposal's APM (the review desk's "swap").
+
+    The pair is checked like any proposal (rules, the mentor's room counting active
+    matches and the run's other waiting proposals, the APM still free) and scored with
+    the run's weights. The proposal (one per APM and run) then names the new mentor and
+    still waits for review; the audit row keeps who it named before, with the score.
+    """
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("run", "apm__user", "mentor__user")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != Proposal.Status.PROPOSED:
+        raise ValidationError(
+            PROPOSAL_NOT_OPEN,
+            code="not_open",
+            params={"current": proposal.get_status_display(), "target": "Superseded"},
+        )
+    _validate_pair_roles(proposal.apm, mentor)
+    apm, mentor = _lock_pair(proposal.apm_id, mentor.pk)
+    names = {"apm": apm.user.display_name, "mentor": mentor.user.display_name}
+    if mentor.pk == proposal.mentor_id:
+        raise ValidationError(SWAP_SAME_MENTOR, code="same_mentor", params=names)
+    pair_conflict_check(
+        acting_user=acting_user, apm_user_id=apm.user_id, mentor_user_id=mentor.user_id
+    )
+    cohort_require_matchable(apm.cohort)
+    apm_record, mentor_record = selectors.pair_records(apm=apm, mentor=mentor)
+    banned = selectors.banned_pairs_for(apm=apm, mentor=mentor)
+    broken = engine.broken_rules(apm_record, mentor_record, banned_pairs=banned)
+    broken = [(code, message) for code, message in broken if code != "no_capacity"]
+    if broken:
+        rules = " ".join(message for _, message in broken)
+        raise ValidationError(SWAP_RULE_BROKEN, code="rule", params={**names, "rules": rules})
+    _check_apm_free(apm, _active_mentors_of([apm.pk]))
+    taken = _active_mentees_count([mentor.pk]).get(mentor.pk, 0)
+    taken += Proposal.objects.filter(
+        run_id=proposal.run_id, mentor=mentor, status=Proposal.Status.PROPOSED
+    ).count()
+    if taken >= (mentor.capacity or 0):
+        raise ValidationError(
+            SWAP_NO_ROOM,
+            code="mentor_full",
+            params={**names, "taken": taken, "capacity": mentor.capacity or 0},
+        )
+    weights = engine.Weights.from_dict(proposal.run.weights or {})
+    category_names = dict(Category.objects.values_list("id", "name"))
+    scored = engine.score_pair(
+        apm_record, mentor_record, weights=weights, category_names=category_names
+    )
+    # The old mentor becomes an alternative; the new one no longer is.
+    others = [[pk, score] for pk, score in selectors.stored_pairs(proposal.alternatives)]
+    alternatives = sorted(
+        [[proposal.mentor_id, proposal.score], *(pair for pair in others if pair[0] != mentor.pk)],
+        key=lambda pair: -pair[1],
+    )[:3]
+    was = {"mentor": proposal.mentor.user.display_name, "score": proposal.score}
+    proposal.mentor = mentor
+    proposal.score = round(scored.score, 2)
+    proposal.parts = [
+        {"name": p.name, "points": p.points, "reason": p.reason} for p in scored.parts
+    ]
+    proposal.reasons = scored.reasons
+    proposal.alternatives = alternatives
+    proposal.next_best_score = alternatives[0][1] if alternatives else None
+    proposal.save(update_fields=["mentor", "score", "parts", "reasons", "alternatives",
+                                 "next_best_score", "updated_at"])  # fmt: skip
+    audit_record(
+        actor=acting_user,
+        action="matching.proposal_swapped",
+        target=proposal,
+        summary=f"Proposed {mentor.user} for {apm.user} instead of {was['mentor']}",
+        from_mentor=was["mentor"],
+        from_score=was["score"],
+        to_score=proposal.score,
+    )
+    return proposal

@@ -325,6 +325,10 @@ def _run_solve_and_write(run: MatchingRun) -> MatchingRun:
                         for part in proposal.parts
                     ],
                     reasons=proposal.reasons,
+                    alternatives=[list(pair) for pair in proposal.alternatives],
+                    next_best_score=(
+                        proposal.alternatives[0][1] if proposal.alternatives else None
+                    ),
                 )
                 for proposal in result.proposals
             ],

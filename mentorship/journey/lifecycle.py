@@ -10,7 +10,7 @@ whatever the cohort's size.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -84,7 +84,9 @@ def _figures(cohort: Cohort) -> dict:
         **people,
         "runs": runs.count(),
         "latest_run": latest,
-        "waiting": Proposal.objects.filter(cohort=cohort, status=Proposal.Status.PROPOSED).count(),
+        **Proposal.objects.filter(cohort=cohort, status=Proposal.Status.PROPOSED).aggregate(
+            waiting=Count("pk"), waiting_run=Max("run")
+        ),
         "matched": matches.values("apm").distinct().count(),
         "met": met.count(),
         **surveys,
@@ -154,11 +156,11 @@ def _matching_action(cohort: Cohort, f: dict) -> NextAction:
             url=reverse("admin:matching_matchingrun_change", args=[latest.pk]),
         )
     if f["waiting"]:
-        query = {"cohort__id__exact": cohort.pk, "status__exact": Proposal.Status.PROPOSED}
+        query = {"run": f["waiting_run"]}
         return NextAction(
             f"Review the {f['waiting']:,} proposal{'s' if f['waiting'] != 1 else ''}",
             "The engine's proposals wait for the committee's approval.",
-            url=f"{reverse('admin:matching_proposal_changelist')}?{urlencode(query)}",
+            url=f"{reverse('admin:matching_proposal_desk')}?{urlencode(query)}",
         )
     unmatched = f["apms"] - f["matched"]
     if latest is None or latest.status == MatchingRun.Status.FAILED:

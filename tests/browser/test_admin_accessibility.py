@@ -51,7 +51,9 @@ def committee_pages(committee):
     """(path, list action or None) for each admin page the committee may open."""
     request = RequestFactory().get("/admin/")
     request.user = committee
-    pages = [(reverse("admin:index"), None)]
+    # The committee's own admin pages beside the models' (the run and cohort pages are
+    # their change forms).
+    pages = [(reverse("admin:index"), None), (reverse("admin:matching_proposal_desk"), None)]
     apps = set()
     for model, model_admin in sorted(
         admin.site._registry.items(), key=lambda item: item[0]._meta.label

@@ -98,7 +98,8 @@ def test_a_finished_run_shows_its_result_weights_and_scores_and_stops_polling(
         assert "Scores of the 3 pairs proposed" in html
         assert html.count('<tr><th scope="row">') >= 10
         assert "None: every APM in the cohort has a proposed mentor." in html
-        assert f"?run__id__exact={run.pk}" in html  # the way to the review
+        assert f"?run__id__exact={run.pk}" in html  # the ways to the review
+        assert f"{reverse('admin:matching_proposal_desk')}?run={run.pk}" in html
     averages = run.stats["scores"]["part_averages"]
     assert set(averages) == set(Weights().as_dict())
     assert sum(band["count"] for band in run.stats["scores"]["bands"]) == 3

@@ -93,7 +93,8 @@ def test_matching_leads_from_run_to_review_to_active(
     matching.run_execute(run_id=run.pk)
     html = page(committee_client, cohort)
     assert ">Review the 1 proposal</a>" in html
-    assert "status__exact=proposed" in html
+    desk = reverse("admin:matching_proposal_desk") + f"?run={run.pk}"
+    assert f'href="{desk}">Review the 1 proposal</a>' in html
 
     proposal = run.proposals.get()
     with django_capture_on_commit_callbacks(execute=True):
