@@ -1,4 +1,4 @@
-"""The two-factor stage of signing in through the real form, as a person does it.
+"""Signing in through the real form, the two-factor stage included, as a person does it.
 
 allauth asks for the code right after the password when someone has an authenticator
 app (every committee member must); the code is worked out from the app's secret.
@@ -34,3 +34,13 @@ def enter_two_factor_code(page, email: str) -> None:
     codes_used.add((user.pk, int(now) // period))
     page.locator("#id_code").fill(totp_code(totp_secret_of(user), at=now))
     page.get_by_role("button", name="Sign In").click()
+
+
+def sign_in(page, email: str, password: str) -> None:
+    """Sign in through the real form, with the two-factor code when the person has an app."""
+    page.goto("/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    enter_two_factor_code(page, email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")

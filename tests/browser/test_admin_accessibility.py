@@ -14,11 +14,10 @@ from django.contrib.admin.utils import quote
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
-from playwright.sync_api import expect
 
 from mentorship.demo import COMMITTEE_EMAIL, DEMO_PASSWORD
 from mentorship.models import User
-from tests.browser.signin import enter_two_factor_code
+from tests.browser.signin import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,15 +35,6 @@ WRAPPED = """() => {
   if (tools && tools.getClientRects().length > 1) wrapped.push('user tools');
   return wrapped;
 }"""
-
-
-def sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    enter_two_factor_code(page, email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")
 
 
 def committee_pages(committee):
@@ -88,7 +78,7 @@ def test_every_admin_page_the_committee_reaches_passes_axe_and_the_navigation_fi
     call_command("seed_organisation", *SMALL, "--i-know-this-is-not-production")
     committee = User.objects.get(email=COMMITTEE_EMAIL)
     pages = committee_pages(committee)
-    sign_in(page, COMMITTEE_EMAIL)
+    sign_in(page, COMMITTEE_EMAIL, DEMO_PASSWORD)
 
     failures, seen = [], 0
     for path, action in pages:

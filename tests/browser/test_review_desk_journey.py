@@ -6,19 +6,10 @@ from playwright.sync_api import expect
 
 from matching import services
 from matching.models import Match, Proposal
-from tests.browser.signin import enter_two_factor_code
+from tests.browser.signin import sign_in
 from tests.factories import PASSWORD, committee_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    enter_two_factor_code(page, user.email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")
 
 
 def press(page, control):
@@ -40,7 +31,7 @@ def test_the_committee_swaps_rejects_and_approves_on_the_desk_by_keyboard(
     cohort.save()
     run = services.run_request(cohort=cohort, acting_user=committee)
     services.run_execute(run_id=run.pk)
-    sign_in(page, committee)
+    sign_in(page, committee.email, PASSWORD)
 
     page.goto(f"/admin/mentorship/cohort/{cohort.pk}/change/")
     press(page, page.get_by_role("link", name="Review the 3 proposals"))

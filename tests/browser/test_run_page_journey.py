@@ -9,19 +9,10 @@ from playwright.sync_api import expect
 from matching import services
 from matching.models import Match, MatchingRun
 from mentorship.models import Cohort
-from tests.browser.signin import enter_two_factor_code
+from tests.browser.signin import sign_in
 from tests.factories import PASSWORD, TeamFactory, committee_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    enter_two_factor_code(page, user.email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("My mentorship")
 
 
 def test_the_committee_closes_intake_watches_the_run_and_hand_matches_the_one_left(
@@ -38,7 +29,7 @@ def test_the_committee_closes_intake_watches_the_run_and_hand_matches_the_one_le
     services.banned_pair_create(
         apm_user=bea.user, mentor_user=milo.user, reason="Asked not to", acting_user=committee
     )
-    sign_in(page, committee)
+    sign_in(page, committee.email, PASSWORD)
 
     # The cohort's page: intake is open, and closing it is the next step.
     page.goto(f"/admin/mentorship/cohort/{cohort.pk}/change/")
