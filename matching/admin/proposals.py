@@ -149,9 +149,9 @@ class ReviewDesk:
 
     @staticmethod
     def whole(value) -> int | None:
-        return (
-            int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
-        )
+        # isascii: "²" is a digit to str.isdigit but not to int().
+        usable = isinstance(value, str) and value.isascii() and value.isdigit()
+        return int(value) if usable and len(value) < 10 else None
 
     def filters(self, request) -> dict:
         units = dict(BusinessUnit.objects.values_list("pk", "name"))

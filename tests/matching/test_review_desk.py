@@ -178,7 +178,7 @@ def test_filters_narrow_the_cards_and_bad_values_are_left_out(run, committee_cli
     assert other_unit.count('<li class="desk-card') == 0  # every APM is in units[0]
     assert "No card matches these filters." in other_unit
     for junk in ({"unit": "abc"}, {"band": "<b>"}, {"page": "zz"}, {"run": "-1"},
-                 {"look": "yes"}, {"run": "9" * 30}):  # fmt: skip
+                 {"look": "yes"}, {"run": "9" * 30}, {"run": "²"}, {"unit": "٣"}):  # fmt: skip
         response = desk(committee_client, **{"run": run.pk, **junk})
         assert response.status_code == 200
 
@@ -233,6 +233,7 @@ def test_anything_else_posted_changes_nothing_and_says_so(run, committee_client)
     proposal = Proposal.objects.filter(run=run).first()
     for data in ({"action": "delete", "proposal": proposal.pk},
                  {"action": "approve", "proposal": "abc"},
+                 {"action": "approve", "proposal": "²"},
                  {"action": "swap", "proposal": proposal.pk, "mentor": "x"},
                  {"action": "approve_all", "run": "nope"}):  # fmt: skip
         response = act(committee_client, **data)
