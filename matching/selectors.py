@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -390,8 +391,8 @@ def _count_of(rows, count):
     return Coalesce(Subquery(counted), 0)
 
 
-# The run page lists this many APMs it could not match; the rest are counted.
-UNMATCHED_SHOWN = 100
+# The run page lists the APMs it could not match this many at a time.
+UNMATCHED_PER_PAGE = 100
 
 
 @dataclass
@@ -403,10 +404,11 @@ class UnmatchedFix:
     bans: list[tuple[Enrollment, BannedPair | None]]  # banned mentors and their bans
 
 
-def run_report(*, run: MatchingRun) -> dict:
+def run_report(*, run: MatchingRun, unmatched_page=1) -> dict:
     """What the run page shows once a run is done: each part's weight and average over
     the proposed pairs (None for a run from before averages were kept), the spread of
-    scores, and the first UNMATCHED_SHOWN unmatched APMs with their fixes.
+    scores, and a page of the APMs it could not match (UNMATCHED_PER_PAGE, in the
+    engine's order) with their fixes.
 
     Four queries whatever the cohort's size (unmatched, their mentors, their bans).
     """
@@ -420,7 +422,9 @@ def run_report(*, run: MatchingRun) -> dict:
         {"label": PART_LABELS[name], "points": points[name], "average": averages.get(name)}
         for name in PART_NAMES
     ]
-    rows = list(UnmatchedApm.objects.filter(run=run).select_related("apm__user")[:UNMATCHED_SHOWN])
+    unmatched = UnmatchedApm.objects.filter(run=run).select_related("apm__user").order_by("pk")
+    page = Paginator(unmatched, UNMATCHED_PER_PAGE).get_page(unmatched_page)
+    rows = list(page.object_list)
     mentor_ids = {pk for row in rows for pk, _ in stored_pairs(row.allowed_mentors)}
     mentor_ids |= {pk for row in rows for pk in _banned_ids(row)}
     mentors = Enrollment.objects.filter(pk__in=mentor_ids, role=Role.MENTOR)
@@ -450,7 +454,7 @@ def run_report(*, run: MatchingRun) -> dict:
         "scores": scores,
         "parts": parts,
         "unmatched": fixes,
-        "unmatched_hidden": max(0, run.unmatched_count - len(fixes)),
+        "unmatched_page": page,
     }
 
 

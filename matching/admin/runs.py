@@ -95,9 +95,10 @@ class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
         run = self.get_object(request, unquote(object_id))
         if run is not None:
             # Named without its status, which the live line below keeps up to date.
+            page = request.GET.get("unmatched") or 1
             extra_context = {
                 **(extra_context or {}),
-                **run_context(run),
+                **run_context(run, unmatched_page=page),
                 "subtitle": run_name(run),
             }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -119,7 +120,7 @@ def run_name(run: MatchingRun) -> str:
     return f"Run #{run.pk} for {run.cohort.name}"
 
 
-def run_context(run: MatchingRun) -> dict:
+def run_context(run: MatchingRun, unmatched_page=1) -> dict:
     """What the run's page shows beside the run: how long it has taken, and once it has
     succeeded, its report and the chart of its scores."""
     now = timezone.now()
@@ -129,7 +130,7 @@ def run_context(run: MatchingRun) -> dict:
     }
     if run.status != MatchingRun.Status.SUCCEEDED:
         return context
-    report = selectors.run_report(run=run)
+    report = selectors.run_report(run=run, unmatched_page=unmatched_page)
     stats = run.stats if isinstance(run.stats, dict) else {}
     steps = [("reading the cohort", "read_seconds"), ("matching", "total_seconds"),
              ("writing the proposals", "write_seconds")]  # fmt: skip
@@ -139,8 +140,16 @@ def run_context(run: MatchingRun) -> dict:
         if isinstance(stats.get(key), int | float)
     ]
     gap = stats.get("gap")
+    rounds, edges = stats.get("rounds"), stats.get("edges")
+    engine = ""
+    if type(rounds) is int and type(edges) is int:
+        engine = (
+            f"{rounds} round{'s' if rounds != 1 else ''} of solving over {edges:,} candidate "
+            "pairs (each APM's best mentors, and more where the proof asked for them)"
+        )
     return {
         **context,
+        "engine": engine,
         "report": report,
         "chart": score_chart(run, report),
         "timings": ", ".join(timings),

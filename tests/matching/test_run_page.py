@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from matching import services
+from matching import selectors, services
 from matching.engine import Weights
 from matching.models import BannedPair, MatchingRun, UnmatchedApm
 from tests.factories import TeamFactory, UserFactory
@@ -92,6 +92,7 @@ def test_a_finished_run_shows_its_result_weights_and_scores_and_stops_polling(
         assert "hx-get" not in html
         assert "<strong>Finished.</strong> 3 of 3 APMs have a proposed mentor." in html
         assert "Proven optimal" in html
+        assert re.search(r"1 round of solving over \d+ candidate pairs", html)
         assert re.search(r"Time-zone overlap</th><td[^>]*>5</td>", html)  # the run's weights
         assert re.search(r"Most a pair can score</th><td[^>]*>90</td>", html)
         assert '<svg class="survey-chart" role="img"' in html
@@ -173,6 +174,31 @@ def test_the_page_costs_the_same_queries_for_one_unmatched_apm_or_many(
         html = page_of(committee_client, run)
     assert html.count("Hand-match with another mentor") == 7
     assert len(many) == len(one)
+
+
+def test_many_unmatched_apms_come_a_page_at_a_time(
+    stuck_apm_run, committee_client, make_apm, monkeypatch
+):
+    monkeypatch.setattr(selectors, "UNMATCHED_PER_PAGE", 2)
+    run, *_ = stuck_apm_run
+    for name in ("Zed Late", "Yan Later"):
+        UnmatchedApm.objects.create(
+            run=run, apm=make_apm(user__full_name=name), code="no_mentors", reason="None."
+        )
+    url = reverse("admin:matching_matchingrun_change", args=[run.pk])
+
+    first = committee_client.get(url).content.decode()
+    second = committee_client.get(url, {"unmatched": "2"}).content.decode()
+    junk = committee_client.get(url, {"unmatched": "<b>"})
+
+    assert escape(HOSTILE) in first
+    assert "Zed Late" in first
+    assert "Yan Later" not in first
+    assert "1 to 2 of 3." in first
+    assert 'href="?unmatched=2#unmatched">Next 2</a>' in first
+    assert "Yan Later" in second
+    assert "Zed Late" not in second
+    assert junk.status_code == 200  # a page that is not a number shows the first
 
 
 def test_stored_fix_data_of_an_odd_shape_is_left_out_not_a_server_error(
