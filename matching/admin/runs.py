@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from matching import selectors, services
+from matching import review, selectors, services
 from matching.forms import RunForm
 from matching.models import MatchingRun
 from mentorship.common import charts
@@ -150,6 +150,7 @@ def run_context(run: MatchingRun, unmatched_page=1) -> dict:
     return {
         **context,
         "engine": engine,
+        "changes": review.changed_count(run),
         "report": report,
         "chart": score_chart(run, report),
         "timings": ", ".join(timings),

@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from mentorship.demo import COMMITTEE_EMAIL, DEMO_PASSWORD
-from mentorship.models import User
+from mentorship.models import Cohort, User
 from tests.browser.signin import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,6 +65,8 @@ def committee_pages(committee):
         pk = quote(row.pk)
         pages.append((reverse(f"{prefix}_change", args=[pk]), None))
         pages.append((reverse(f"{prefix}_history", args=[pk]), None))
+        if model is Cohort:
+            pages.append((reverse("admin:mentorship_cohort_import_roster", args=[pk]), None))
         if model_admin.has_delete_permission(request, row):
             pages.append((reverse(f"{prefix}_delete", args=[pk]), None))
         actions = model_admin.get_actions(request)

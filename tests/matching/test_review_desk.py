@@ -212,6 +212,12 @@ def test_a_second_run_says_who_got_a_different_mentor_and_why(
 
     assert f"Since run #{run.pk}, {len(changed)} APM" in html
     assert html.count("Changed since run #") == len(changed)
+    run_page = committee_client.get(
+        reverse("admin:matching_matchingrun_change", args=[second.pk])
+    ).content.decode()
+    assert re.search(
+        rf"Since run #{run.pk}</th><td>{len(changed)} APMs? got a different", run_page
+    )
 
 
 def test_people_who_may_only_look_see_no_buttons_and_cannot_post(run, client):
