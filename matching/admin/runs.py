@@ -93,7 +93,7 @@ class MatchingRunAdmin(AdminInputMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = self.get_object(request, unquote(object_id))
-        if run is not None:
+        if run is not None and self.has_view_permission(request, run):
             # Named without its status, which the live line below keeps up to date.
             page = request.GET.get("unmatched") or 1
             extra_context = {

@@ -171,7 +171,8 @@ class CohortAdmin(AdminInputMixin, KeepsHistoryMixin, SummarisedDeletionMixin, a
             "can_import_roster": request.user.has_perm(IMPORT_ROSTER_PERMISSION),
         }
         cohort = self.get_object(request, unquote(object_id)) if object_id else None
-        if cohort is not None and request.method in ("GET", "HEAD"):
+        visible = cohort is not None and self.has_view_permission(request, cohort)
+        if visible and request.method in ("GET", "HEAD"):
             extra_context["lifecycle"] = cohort_lifecycle(cohort=cohort)
             extra_context["can_move"] = self.has_change_permission(request, cohort)
         return super().change_view(request, object_id, form_url, extra_context)
