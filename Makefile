@@ -21,7 +21,7 @@ install: $(STAMP)
 # runs beside the development server. Without REDIS_URL they talk through files in
 # .run/ and the database is db.sqlite3, so nothing else needs to be running.
 run: install
-	@export DEBUG=$${DEBUG:-1}; set -e; \
+	@export DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; set -e; \
 	$(MANAGE) migrate --noinput; \
 	$(MANAGE) seed_demo; \
 	$(BIN)/celery -A mentorship worker --beat --loglevel=INFO --concurrency=2 & worker=$$!; \

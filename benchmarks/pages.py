@@ -76,6 +76,7 @@ def environment(database_url: str, folder: Path) -> dict:
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "http://127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",

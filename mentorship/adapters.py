@@ -1,17 +1,18 @@
 import uuid
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_added, email_removed
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.urls import reverse
 
 from mentorship.models import Notification, User
-from mentorship.outbox.queue import absolute_url, notification_queue_rendered
+from mentorship.outbox.queue import absolute_url, notification_queue_rendered, site_link
 from mentorship.selectors import account_notice_addresses
 
 SIGNUP_DOMAIN_NOT_ALLOWED = (
@@ -25,6 +26,13 @@ def email_domain_allowed(email: str) -> bool:
     if not allowed:
         return True
     return email.rsplit("@", 1)[-1].lower() in allowed
+
+
+def site_identity() -> SimpleNamespace:
+    """What allauth's emails call the site ("Hello from <name>", "on <domain>")."""
+    return SimpleNamespace(
+        name=settings.PROGRAM_NAME, domain=urlsplit(settings.SITE_URL).netloc or settings.SITE_URL
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -49,11 +57,15 @@ class AccountAdapter(DefaultAccountAdapter):
         and an outage delays these emails without failing the page. Each one gets its
         own period, so asking for a second reset sends a second email.
         """
+        # Every link allauth made (activate_url, password_reset_url, signup_url) is
+        # built from the request's host; the email's links come from SITE_URL.
+        links = {key: site_link(value) for key, value in context.items()
+                 if key.endswith("_url") and isinstance(value, str)}  # fmt: skip
         message = self.render_mail(
             template_prefix,
             email,
-            {"request": self.request, "email": email,
-             "current_site": get_current_site(self.request), **context},
+            {"request": self.request, "email": email, "current_site": site_identity(),
+             **context, **links},
         )  # fmt: skip
         alternatives = getattr(message, "alternatives", [])
         html = [content for content, mimetype in alternatives if mimetype == "text/html"]

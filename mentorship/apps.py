@@ -1,4 +1,5 @@
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -54,6 +55,41 @@ def check_shared_cache(app_configs, **kwargs):
             "journey, the outcomes counts) only when they expire, within 5 minutes. Set "
             "REDIS_URL, or run a single web process.",
             id="mentorship.W001",
+        )
+    ]
+
+
+def site_url_problem(url: str) -> str:
+    """What is wrong with SITE_URL as the root of every link in an email, or ''."""
+    if not url:
+        return "SITE_URL is not set."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return f"SITE_URL {url!r} is not a web address."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"SITE_URL {url!r} must start with https:// (or http://) and name the host."
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return (
+            f"SITE_URL {url!r} must be the site's root only, such as https://mentors.example.org."
+        )
+    return ""
+
+
+@checks.register()
+def check_site_url(app_configs, **kwargs):
+    """Links in emails are built from SITE_URL alone: a wrong one sends every person to
+    another server (issue 15). Development falls back to the local server."""
+    problem = site_url_problem(settings.SITE_URL)
+    if not problem:
+        return []
+    return [
+        checks.Error(
+            problem,
+            hint="Set SITE_URL to the address people open, such as "
+            "https://mentors.example.org; every link in every email starts with it.",
+            id="mentorship.E001",
         )
     ]
 

@@ -39,7 +39,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Site identity, used in page titles and emails.
 PROGRAM_NAME = env("PROGRAM_NAME", default="APM Mentorship Program")
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Where people reach the site: every link in every email is built from it
+# (mentorship.outbox.queue.absolute_url), allauth's included. `make run` sets it from
+# HOST and PORT; with DEBUG off it must be set (check mentorship.E001).
+SITE_URL = (env("SITE_URL", default="") or ("http://127.0.0.1:8000" if DEBUG else "")).rstrip("/")
 
 INSTALLED_APPS = [
     "mentorship",

@@ -8,6 +8,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_SIGNUP_DOMAINS", "")
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 
 from mentorship.settings import *
 

@@ -9,6 +9,7 @@ down the row simply waits for the periodic sweep.
 
 import logging
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core import signing
@@ -34,7 +35,15 @@ def object_key(obj: models.Model | None) -> str:
 
 
 def absolute_url(path: str) -> str:
+    """The link to ``path`` on the site people use: the one home of every email's links."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+def site_link(url: str) -> str:
+    """``url`` (absolute, as allauth builds from the request's host, or a path) moved onto
+    SITE_URL, so a link never names the server a worker or a proxy happened to see."""
+    parts = urlsplit(str(url))
+    return absolute_url(urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)))
 
 
 def unsubscribe_token(user: User) -> str:

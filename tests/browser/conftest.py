@@ -41,7 +41,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, request):
+def page(browser, live_server, request, settings):
+    # Links in emails lead to the server the browser uses, as `make run` sets them.
+    settings.SITE_URL = live_server.url
     # Transactional tests flush the database afterwards, data migrations included;
     # put the starter vocabulary back so each journey sees a freshly migrated site.
     from tests.browser.signin import codes_used

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct-horse-battery-42"
 
 
-def test_new_person_signs_up_confirms_signs_in_and_out(page, axe_check, mailoutbox, settings):
+def test_new_person_signs_up_confirms_signs_in_and_out(
+    page, axe_check, mailoutbox, settings, live_server
+):
     settings.ALLOWED_SIGNUP_DOMAINS = ["adhoc.example"]
 
     page.goto("/")
@@ -27,6 +29,7 @@ def test_new_person_signs_up_confirms_signs_in_and_out(page, axe_check, mailoutb
     axe_check(page)
 
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mailoutbox[-1].body).group(0)
+    assert link.startswith(live_server.url + "/")  # the site's address, port and all
     page.goto(link)
     axe_check(page)
     page.get_by_role("button", name="Confirm").click()

@@ -27,6 +27,7 @@ def test_signup_sends_a_confirmation_link_that_enables_sign_in(
     client, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
     settings.ALLOWED_SIGNUP_DOMAINS = ["adhoc.example"]
+    settings.SITE_URL = "http://127.0.0.1:8101"
     with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
         response = signup(client, "new.apm@adhoc.example")
 
@@ -37,8 +38,13 @@ def test_signup_sends_a_confirmation_link_that_enables_sign_in(
     # Mandatory verification: no session until the address is confirmed.
     assert "_auth_user_id" not in client.session
 
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mailoutbox[0].body).group(0)
-    path = link.split("testserver", 1)[-1]
+    # The link is on the configured site, not on the host the request came to.
+    body = mailoutbox[0].body
+    assert "testserver" not in body
+    assert "to register an account on 127.0.0.1:8101." in body
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", body).group(0)
+    assert link.startswith("http://127.0.0.1:8101/accounts/confirm-email/")
+    path = link.removeprefix("http://127.0.0.1:8101")
     assert client.get(path).status_code == 200
     client.post(path)
     assert EmailAddress.objects.get(user=user).verified
@@ -65,8 +71,9 @@ def test_any_domain_may_sign_up_when_no_allow_list_is_set(client, settings):
 
 
 def test_duplicate_signup_creates_no_account_and_warns_the_owner(
-    client, mailoutbox, django_capture_on_commit_callbacks
+    client, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
+    settings.SITE_URL = "https://mentors.example.gov"
     existing = UserFactory(email="taken@adhoc.example")
     with django_capture_on_commit_callbacks(execute=True):
         response = signup(client, "TAKEN@adhoc.example")
@@ -76,6 +83,8 @@ def test_duplicate_signup_creates_no_account_and_warns_the_owner(
     assert User.objects.filter(email__iexact="taken@adhoc.example").count() == 1
     assert mailoutbox[-1].to == [existing.email]
     assert "already" in mailoutbox[-1].body.lower()
+    assert "https://mentors.example.gov/accounts/password/reset/" in mailoutbox[-1].body
+    assert "testserver" not in mailoutbox[-1].body
 
 
 def test_weak_password_is_refused_with_the_reason(client):

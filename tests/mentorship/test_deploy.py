@@ -5,12 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "k3y-" + "9f8e7d6c5b4a" * 6,
     "ALLOWED_HOSTS": "mentorship.example.org",
+    "SITE_URL": "https://mentorship.example.org",
     "DATABASE_URL": "sqlite:////tmp/unused-by-check.sqlite3",
     "REDIS_URL": "redis://127.0.0.1:6379/0",  # not connected to by the check
     "DJANGO_SETTINGS_MODULE": "mentorship.settings",
@@ -104,3 +107,46 @@ def test_staff_need_two_factor_by_default_in_production_and_in_debug_alike():
         result = manage("shell", "-c", show, env=env)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_production_refuses_to_run_without_the_site_address():
+    env = {**PRODUCTION_ENV, "SITE_URL": ""}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "mentorship.E001" in result.stderr
+    assert "SITE_URL is not set." in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mentors.example.org", "must start with https://"),
+        ("ftp://mentors.example.org", "must start with https://"),
+        ("https://mentors.example.org/app", "the site's root only"),
+        ("https://mentors.example.org:port", "is not a web address"),
+    ],
+)
+def test_a_site_address_that_cannot_root_a_link_is_refused(url, says):
+    from mentorship.apps import site_url_problem
+
+    assert says in site_url_problem(url)
+
+
+def test_development_links_to_the_local_server_without_a_site_address():
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    env = {"DEBUG": "1", "SITE_URL": ""}
+    result = manage("shell", "-c", code, env={**env, "DATABASE_URL": "sqlite://"})
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8000", result.stderr
+
+
+def test_make_run_links_emails_to_the_port_it_serves():
+    recipe = subprocess.run(
+        ["make", "--dry-run", "--always-make", "run", "HOST=127.0.0.1", "PORT=8101"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8101}" in recipe
+    assert "runserver 127.0.0.1:8101" in recipe
