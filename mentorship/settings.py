@@ -482,9 +482,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "expected_refusals": {
+            "()": "mentorship.common.logfilters.ExpectedRefusalsWithoutTraceback"
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["expected_refusals"],
+        },
         # Django's error mail to ADMINS, once per distinct error per window and sent
         # from a background thread (mentorship/common/errormail.py).
         "mail_admins": {
