@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format worker clean bench-pages
+.PHONY: install run demo-reset test lint format worker clean bench-pages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; set PYTHON=/path/to/python3.11")'
@@ -26,8 +26,15 @@ run: install
 	$(MANAGE) seed_demo; \
 	$(BIN)/celery -A mentorship worker --beat --loglevel=INFO --concurrency=2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	echo "Site: http://$(HOST):$(PORT)/  (committee admin: http://$(HOST):$(PORT)/admin/)"; \
+	echo "Site: $$SITE_URL/  (committee admin: $$SITE_URL/admin/)"; \
+	echo "Mail the site sends: $$SITE_URL/dev/mail/"; \
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+# Erase the local database and start the demo afresh (DEBUG only; `make run` after).
+demo-reset: install
+	@export DEBUG=$${DEBUG:-1}; set -e; \
+	$(MANAGE) migrate --noinput; \
+	$(MANAGE) seed_demo --reset
 
 # A worker on its own, for when the site runs elsewhere (e.g. under gunicorn).
 worker: install

@@ -27,6 +27,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 from allauth.mfa.utils import decrypt
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -190,9 +191,21 @@ def _profile(user, *, team, manager, rng, role):
 
 
 @transaction.atomic
+def demo_reset() -> dict:
+    """Erase every row and seed the demo afresh: the site as `make run` first showed it.
+
+    For a developer's machine only (the command refuses without DEBUG). Flushing sends
+    post_migrate, so the committee group and the cache table are made again; the
+    starter toolkit comes back with the demo.
+    """
+    call_command("flush", interactive=False, verbosity=0)
+    return seed_demo()
+
+
 def seed_demo() -> dict:
     # Same people, teams and answers on every machine; not used for anything secret.
     rng = random.Random(2026)  # noqa: S311
+    starter_topics_install()  # the categories the intakes choose from, after a flush too
     cohort = _demo_cohort()
     teams = _teams()
     categories = list(Category.objects.all())
@@ -243,7 +256,6 @@ def seed_demo() -> dict:
         if created:
             enrollment.topics.set(topics)
 
-    starter_topics_install()
     survey_demo_install()
 
     logins = [("committee", COMMITTEE_EMAIL), ("apm", DEMO_APM_EMAIL),

@@ -389,12 +389,18 @@ SURVEY_PRIVACY_THRESHOLD = env.int("SURVEY_PRIVACY_THRESHOLD", default=5)
 SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=7)
 
 # --- Email ------------------------------------------------------------------------
-# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587, overrides the default
-# console backend that prints mail to the terminal during local runs.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587, sets the mail server.
+# Without it a local run (DEBUG=1) keeps every email in a mailbox folder, read at
+# /dev/mail/ (mentorship.outbox.devmail); anything else prints mail to the console.
+_email_url = env("EMAIL_URL", default="")
+vars().update(env.email_url_config(_email_url or "consolemail://"))
+if DEBUG and not _email_url:
+    EMAIL_BACKEND = "mentorship.outbox.devmail.MailboxBackend"
 # A dotted backend path wins over EMAIL_URL (used by the outbox reliability tests).
-EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 - set just above
-EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".run" / "mail"))
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)  # set just above
+EMAIL_FILE_PATH = env(
+    "EMAIL_FILE_PATH", default=str(Path(env("RUN_DIR", default=str(BASE_DIR / ".run"))) / "mail")
+)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{PROGRAM_NAME} <mentorship@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("Operations", address) for address in env.list("ADMINS", default=[])]

@@ -42,6 +42,8 @@ urlpatterns = [
         views.notification_unsubscribe,
         name="notification_unsubscribe",
     ),
+    path("dev/mail/", views.dev_mail, name="dev_mail"),
+    path("dev/mail/<str:name>/", views.dev_mail, name="dev_mail_message"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ from mentorship.models import (
     NotificationPreference,
     Role,
 )
+from mentorship.outbox.devmail import mailbox_message, mailbox_messages
 from mentorship.outbox.queue import unsubscribe_user_id
 from surveys.selectors import home_invitations
 
@@ -62,6 +64,24 @@ def home(request):
 def healthz(request):
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def dev_mail(request, name=None):
+    """The local run's mailbox (mentorship.outbox.devmail): DEBUG only, 404 otherwise.
+
+    Open to anyone on the developer's machine, signed in or not: a person confirming a
+    new account reads the link here before they have a session.
+    """
+    if not settings.DEBUG:
+        raise Http404
+    if name is None:
+        return render(request, "mentorship/dev_mail.html", {"messages_sent": mailbox_messages()})
+    message = mailbox_message(name)
+    if message is None:
+        raise Http404
+    return render(request, "mentorship/dev_mail.html", {"message": message})
 
 
 def csrf_failure(request, reason=""):

@@ -134,7 +134,7 @@ def test_a_site_address_that_cannot_root_a_link_is_refused(url, says):
 
 def test_development_links_to_the_local_server_without_a_site_address():
     code = "from django.conf import settings; print(settings.SITE_URL)"
-    env = {"DEBUG": "1", "SITE_URL": ""}
+    env = {"DEBUG": "1", "SITE_URL": "", "DJANGO_SETTINGS_MODULE": "mentorship.settings"}
     result = manage("shell", "-c", code, env={**env, "DATABASE_URL": "sqlite://"})
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8000", result.stderr
 
