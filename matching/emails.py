@@ -13,7 +13,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from matching.engine.words import APM, MENTOR
 from matching.models import Match
+from matching.selectors import match_words
 from mentorship.models import Notification
 from mentorship.outbox.queue import notification_queue
 
@@ -22,9 +24,9 @@ def match_introduction_queue(*, match: Match) -> int:
     """Queue the introduction to the APM and the mentor; the outbox keys make it once-only."""
     apm, mentor = match.apm.user, match.mentor.user
     queued = 0
-    for recipient, other, noun, template in (
-        (apm, mentor, "mentor", "matching/email/introduction_apm"),
-        (mentor, apm, "mentee", "matching/email/introduction_mentor"),
+    for recipient, other, noun, template, viewer in (
+        (apm, mentor, "mentor", "matching/email/introduction_apm", APM),
+        (mentor, apm, "mentee", "matching/email/introduction_mentor", MENTOR),
     ):
         notification = notification_queue(
             kind=Notification.Kind.MATCH_INTRODUCTION,
@@ -32,7 +34,7 @@ def match_introduction_queue(*, match: Match) -> int:
             obj=match,
             subject=f"Meet your {noun}: {other.display_name}",
             template=template,
-            context={"match": match},
+            context={"match": match, "words": match_words(match, viewer=viewer)},
         )
         queued += notification is not None
     Match.objects.filter(pk=match.pk, introduced_at=None).update(introduced_at=timezone.now())
@@ -50,7 +52,8 @@ def introductions_queue(*, match_ids) -> int:
     matches = list(
         Match.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk__in=match_ids, introduced_at=None, status=Match.Status.ACTIVE)
-        .select_related("cohort", "apm__user", "mentor__user")
+        .select_related("cohort", "apm__user__profile", "mentor__user__profile")
+        .prefetch_related("apm__topics")
         .order_by("pk")
     )
     for match in matches:

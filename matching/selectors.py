@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from matching.engine import ApmRecord, MentorRecord, Weights
 from matching.engine.records import PART_LABELS, PART_NAMES
+from matching.engine.words import APM, MENTOR, pair_words
 from matching.models import (
     BannedPair,
     Match,
@@ -318,6 +319,42 @@ def get_match_for_user(user, match_id) -> Match:
         raise Http404("No such match.") from None
 
 
+# What the mentor hears of the pair only if the APM shared it (the intake's choices).
+WORDS_NEED_SHARING = {"shared_interests": "topics", "career_track": "career_track"}
+
+
+def match_words(match: Match, *, viewer: str, mentor_topics: Collection[int] | None = None) -> str:
+    """Why the two were matched, in words for ``viewer`` ("apm" or "mentor"), no points.
+
+    Read from the two people as they are now, with the default weights, so a hand
+    match gets words too. Expects the profiles and the APM's topics loaded
+    (``matches_for_user``); ``mentor_topics`` saves the query for the mentor's.
+    """
+    if mentor_topics is None:
+        mentor_topics = _topics_by_enrollment(enrollment_ids=[match.mentor_id])[match.mentor_id]
+    apm_topics = list(match.apm.topics.all())
+    topics = {match.apm_id: [c.pk for c in apm_topics], match.mentor_id: list(mentor_topics)}
+    now, spellings = timezone.now(), {}
+    leave_out = ()
+    if viewer == MENTOR:
+        shared = set(match.apm.shared_with_mentor)
+        leave_out = [part for part, field in WORDS_NEED_SHARING.items() if field not in shared]
+    return pair_words(
+        _apm_record(match.apm, topics, {}, now, spellings),
+        _mentor_record(match.mentor, topics, now, 0, spellings),
+        viewer=viewer,
+        category_names={c.pk: c.name for c in apm_topics},
+        leave_out=leave_out,
+    )
+
+
+def match_words_attach(matches: list[Match], *, viewer: str) -> None:
+    """Set ``match.words`` on each; one query reads every mentor's topics."""
+    topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
+    for match in matches:
+        match.words = match_words(match, viewer=viewer, mentor_topics=topics[match.mentor_id])
+
+
 def home_matches(*, user) -> dict:
     """Active matches for the home page, with what each side may see of the other."""
     latest = Meeting.objects.filter(match=OuterRef("pk")).order_by("-occurred_on", "-id")
@@ -341,6 +378,8 @@ def home_matches(*, user) -> dict:
     as_mentor = [m for m in matches if m.mentor.user_id == user.pk]
     for match in as_mentor:
         match.shared_answers = enrollment_shared_answers(enrollment=match.apm)
+    match_words_attach(as_apm, viewer=APM)
+    match_words_attach(as_mentor, viewer=MENTOR)
     return {
         "matches_as_apm": as_apm,
         "matches_as_mentor": as_mentor,
