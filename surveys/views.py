@@ -23,7 +23,6 @@ SUBMITTED_ANONYMOUS = "Thank you: your answers to “%(survey)s” are in, store
 DRAFT_SAVED = (
     "Draft saved. Come back before %(closes)s to finish and submit; nothing is sent until you do."
 )
-FIX_ANSWERS = "Please fix the highlighted answers"
 
 
 # --- Participants ------------------------------------------------------------------------
@@ -57,7 +56,7 @@ def _invitation_or_unavailable(request, survey_id):
 
 def _answer_page(request, survey, invitation, form, *, status=200):
     context = {"survey": survey, "invitation": invitation, "form": form,
-               "fix_answers": FIX_ANSWERS, "threshold": privacy_threshold()}  # fmt: skip
+               "threshold": privacy_threshold()}  # fmt: skip
     return render(request, "surveys/answer.html", context, status=status)
 
 

@@ -98,8 +98,15 @@ def test_apm_sees_the_invitation_at_home_saves_a_draft_and_submits(
     assert not Ballot.objects.exists()
 
     page.get_by_role("button", name="Submit answers").click()  # the yes/no is still missing
-    expect(page.get_by_role("alert")).to_contain_text("Please fix the highlighted answers")
-    expect(page.get_by_text("Please answer this question.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    missing = page.get_by_role("alert").get_by_role(
+        "link", name=re.compile("^Would you recommend")
+    )
+    expect(missing).to_contain_text("Please answer this question.")
+    missing.click()  # the summary's link leads to the question's first answer
+    first = page.locator(missing.get_attribute("href"))
+    expect(first).to_be_focused()
+    expect(page.get_by_text("Please answer this question.", exact=True)).to_be_visible()
     axe_check(page)
     assert not Response.objects.exists()
 

@@ -108,7 +108,20 @@ def test_missing_required_answers_are_reported_and_nothing_is_saved(
     assert response.status_code == 200
     assert "topics" in response.context["intake_form"].errors
     assert "goals" in response.context["intake_form"].errors
-    assert "Please fix the highlighted answers" in response.content.decode()
+    page = response.content.decode()
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert "There is a problem" in summary
+    # Each error links to its field; a group of checkboxes to its first box.
+    assert (
+        '<a href="#id_topics_0">What would you like to talk about with your mentor? '
+        "This field is required.</a>"
+    ) in summary
+    assert '<a href="#id_goals">What do you want to get out of the program? ' in summary
+    assert 'id="id_topics_0"' in page
+    assert 'id="id_goals"' in page
+    # Each field and each group is described by its error.
+    assert 'aria-describedby="id_goals_error"' in page
+    assert 'aria-describedby="id_topics_helptext id_topics_error"' in page
     assert not Enrollment.objects.exists()
     assert not Profile.objects.filter(user=outsider).exists()
 

@@ -90,10 +90,12 @@ def test_missing_required_answers_are_shown_and_nothing_is_stored(client, settin
     page = client.post(urls(survey)["submit"], {})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Please fix the highlighted answers" in html
+    assert "There is a problem" in html
+    assert "Nothing has been sent yet; your answers are still here." in html
     assert (
         html.count(forms.ANSWER_THIS)
-        == survey.questions.filter(required=True, only_for_promoted=False).count()
+        # once beside each question, once in the summary at the top
+        == 2 * survey.questions.filter(required=True, only_for_promoted=False).count()
     )
     assert stored_nothing()
 
