@@ -48,6 +48,14 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return email
 
+    def save_user(self, request, user, form, commit=True):
+        """The name asked at sign-up (mentorship.forms.SignupForm) is the account's name."""
+        user = super().save_user(request, user, form, commit=False)
+        user.full_name = form.cleaned_data.get("full_name", "") or user.full_name
+        if commit:
+            user.save()
+        return user
+
     def send_mail(self, template_prefix, email, context):
         """Queue allauth's email in the outbox instead of talking to the mail server.
 

@@ -1,6 +1,7 @@
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
@@ -15,6 +16,7 @@ from mentorship.models import (
     Profile,
     Role,
     Team,
+    User,
     time_zone_names,
 )
 from mentorship.selectors import password_reset_allowed
@@ -23,6 +25,25 @@ from toolkit.models import Category
 OWN_MANAGER = "You can't be your own manager. Leave this blank if you don't have one."
 TEAM_NOT_IN_UNIT = "%(team)s is not part of %(unit)s. Pick a team in your business unit."
 MANAGER_EMAIL_HELP = "We use this only to make sure you are never matched with your own manager."
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up with the person's name first, so the site greets them by name
+    from the first page (the navigation used to show their email address)."""
+
+    full_name = User._meta.get_field("full_name").formfield(
+        required=True,
+        label="Your name",
+        help_text="As your colleagues know you, for example Avery Park.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["full_name", "email", "password1", "password2"])
+
+    def clean_full_name(self):
+        return " ".join(self.cleaned_data["full_name"].split())
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):

@@ -284,7 +284,10 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # Reset links go only to verified addresses, and a key stops working when any of the
 # account's addresses is added, removed, confirmed or unconfirmed (issue 12).
-ACCOUNT_FORMS = {"reset_password": "mentorship.forms.ResetPasswordForm"}
+ACCOUNT_FORMS = {
+    "reset_password": "mentorship.forms.ResetPasswordForm",
+    "signup": "mentorship.forms.SignupForm",  # asks the person's name first
+}
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "mentorship.adapters.ResetKeyGenerator"  # noqa: S105 - a class path
 
 # Recovery codes are the self-service way back in after losing the phone: allauth makes a

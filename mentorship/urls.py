@@ -18,6 +18,7 @@ handler500 = "mentorship.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("intake/", views.join, name="join"),
     path("intake/<slug:slug>/<str:role>/", views.intake, name="intake"),
     path("intake/<slug:slug>/<str:role>/withdraw/", views.withdraw, name="withdraw"),

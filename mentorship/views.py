@@ -5,9 +5,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views import defaults
@@ -57,6 +58,12 @@ def home(request):
         role = viewer_role(match=first[0], user=request.user)
         context["suggestions"] = pair_suggestions(match=first[0], viewer_role=role, limit=3)
     return render(request, "mentorship/home.html", context)
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico before reading the page's icon link: send them to it."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @never_cache

@@ -335,7 +335,8 @@ def test_a_mail_server_that_refuses_then_hangs_then_returns_fails_no_page_and_lo
     pages = []
 
     def sign_up(address):
-        data = {"email": address, "password1": PASSWORD, "password2": PASSWORD}
+        data = {"full_name": "Avery Park", "email": address, "password1": PASSWORD,
+                "password2": PASSWORD}  # fmt: skip
         pages.append(timed(client.post, reverse("account_signup"), data))
 
     def reset():

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from matching.selectors import active_matches_of, pair_suggestions, viewer_role
@@ -58,7 +60,14 @@ def topic_detail(request, slug):
 def bookmark_add(request, slug):
     topic = selectors.get_published_topic(slug=slug, user=request.user)
     services.bookmark_add(user=request.user, topic=topic)
-    messages.success(request, f"Saved “{topic.title}”. Find it under Saved topics.")
+    messages.success(
+        request,
+        format_html(
+            'Saved “{}”. Find it under <a href="{}">Saved topics</a>.',
+            topic.title,
+            reverse("toolkit:saved"),
+        ),
+    )
     return redirect(topic)
 
 

@@ -40,7 +40,9 @@ def smtp_says_421(monkeypatch):
 
 
 def signup(client, email):
-    return client.post(SIGNUP_URL, {"email": email, "password1": PASSWORD, "password2": PASSWORD})
+    data = {"full_name": "Avery Park", "email": email, "password1": PASSWORD}
+    data["password2"] = PASSWORD
+    return client.post(SIGNUP_URL, data)
 
 
 def test_the_confirmation_email_is_an_outbox_row_sent_after_commit(client, after_commit):

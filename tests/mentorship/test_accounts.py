@@ -17,10 +17,9 @@ SIGNUP_URL = reverse("account_signup")
 LOGIN_URL = reverse("account_login")
 
 
-def signup(client, email, password=PASSWORD, **extra):
-    return client.post(
-        SIGNUP_URL, {"email": email, "password1": password, "password2": password}, **extra
-    )
+def signup(client, email, password=PASSWORD, name="Avery Park", **extra):
+    data = {"full_name": name, "email": email, "password1": password, "password2": password}
+    return client.post(SIGNUP_URL, data, **extra)
 
 
 def test_signup_sends_a_confirmation_link_that_enables_sign_in(
@@ -52,6 +51,23 @@ def test_signup_sends_a_confirmation_link_that_enables_sign_in(
     response = client.post(LOGIN_URL, {"login": "new.apm@adhoc.example", "password": PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_signup_asks_the_name_first_and_the_account_carries_it(client):
+    form = client.get(SIGNUP_URL).context["form"]
+    assert list(form.fields)[:2] == ["full_name", "email"]
+    assert signup(client, "named@adhoc.example", name="  Noor   Haddad ").status_code == 302
+    assert User.objects.get(email="named@adhoc.example").full_name == "Noor Haddad"
+
+
+def test_signup_without_a_name_is_refused_and_nothing_is_created(client):
+    response = signup(client, "nameless@adhoc.example", name="")
+    assert response.status_code == 200
+    assert "full_name" in response.context["form"].errors
+    assert '<a href="#id_full_name">Your name: This field is required.</a>' in (
+        response.content.decode()
+    )
+    assert not User.objects.filter(email="nameless@adhoc.example").exists()
 
 
 def test_signup_with_disallowed_domain_is_refused_with_a_clear_message(client, settings):

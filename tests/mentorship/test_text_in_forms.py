@@ -130,13 +130,14 @@ def test_a_survey_text_answer_refuses_control_characters_and_keeps_line_breaks(
     assert Answer.objects.get().text == "More meetings.\nShorter ones."
 
 
-def test_sign_up_refuses_hidden_characters_in_the_email_and_password(client):
+def test_sign_up_refuses_hidden_characters_in_the_name_email_and_password(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "new\u202e@adhoc.example", "password1": "pass\x1b" + PASSWORD,
-         "password2": "pass\x1b" + PASSWORD},
+        {"full_name": "Avery\u202e Park", "email": "new\u202e@adhoc.example",
+         "password1": "pass\x1b" + PASSWORD, "password2": "pass\x1b" + PASSWORD},
     )  # fmt: skip
 
+    assert errors(response)["full_name"] == [refusal("\u202e")]
     assert errors(response)["email"] == [refusal("\u202e")]
     assert errors(response)["password1"] == [refusal("\x1b")]
     assert not EmailAddress.objects.exists()

@@ -166,6 +166,19 @@ class TestBookmarks:
         client.post(reverse("toolkit:bookmark_remove", args=[topic.slug]))
         assert not Bookmark.objects.exists()
 
+    def test_the_saved_message_links_to_saved_topics_and_escapes_the_title(self, client, outsider):
+        topic = make_topic(title="Scope <b>creep</b> & you")
+        client.force_login(outsider)
+        response = client.post(reverse("toolkit:bookmark_add", args=[topic.slug]), follow=True)
+        page = response.content.decode()
+        saved = reverse("toolkit:saved")
+        assert (
+            f'Saved “Scope &lt;b&gt;creep&lt;/b&gt; &amp; you”. Find it under <a href="{saved}">'
+            "Saved topics</a>."
+        ) in page
+        # and the menu always leads there
+        assert f'<a class="dropdown-item" href="{saved}">Saved topics</a>' in page
+
     def test_bookmarking_needs_post_and_a_published_topic(self, client, outsider):
         hidden = make_topic(is_published=False)
         client.force_login(outsider)
