@@ -76,6 +76,7 @@ class RematchRequestForm(forms.ModelForm):
 
 
 MEETING_IN_FUTURE = "This meeting's date is in the future. Log meetings once they've happened."
+TIME_WITHOUT_DATE = "Add the date of the next meeting too, or leave its time blank."
 NEXT_BEFORE_MEETING = "The next meeting has to come after this one (%(date)s)."
 
 
@@ -92,11 +93,24 @@ class MeetingForm(forms.ModelForm):
         labels = {"duration_minutes": "How long did you meet? (minutes)"}
         help_texts = {
             "topics": "Optional: toolkit topics you talked about. They leave your suggestions.",
-            "next_meeting_on": "Optional. Booked a next meeting? Add its date.",
+            "next_meeting_on": "Optional. Booked a next meeting? Add its date: you both get "
+            "a calendar invitation.",
         }
 
-    def __init__(self, *args, topics=None, **kwargs):
+    next_meeting_time = forms.TimeField(
+        required=False,
+        label="At what time?",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+    def __init__(self, *args, topics=None, time_zone="", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["next_meeting_time"].help_text = (
+            f"Optional, in your time zone ({time_zone}). Without a time the invitation is "
+            "for the whole day."
+            if time_zone
+            else "Optional. Without a time the invitation is for the whole day."
+        )
         self.fields["occurred_on"].initial = timezone.localdate
 
         self.fields["topics"].queryset = (
@@ -112,7 +126,8 @@ class MeetingForm(forms.ModelForm):
                 Div("duration_minutes", css_class="col-md-6"), css_class="row"),
             Div("topics", css_class="topic-checkboxes"),
             "notes",
-            "next_meeting_on",
+            Div(Div("next_meeting_on", css_class="col-md-6"),
+                Div("next_meeting_time", css_class="col-md-6"), css_class="row"),
         )  # fmt: skip
 
     def clean_occurred_on(self):
@@ -131,4 +146,8 @@ class MeetingForm(forms.ModelForm):
                     NEXT_BEFORE_MEETING, code="next_before", params={"date": day.isoformat()}
                 ),
             )
+        time_alone = cleaned.get("next_meeting_time") and not next_day
+        if time_alone and "next_meeting_on" not in self.errors:
+            error = forms.ValidationError(TIME_WITHOUT_DATE, code="time_without_date")
+            self.add_error("next_meeting_on", error)
         return cleaned

@@ -239,6 +239,8 @@ class Meeting(TimeStampedModel):
         blank=True, max_length=5000, help_text="Only the two of you see these."
     )
     next_meeting_on = models.DateField("next meeting", null=True, blank=True)
+    # When a time was given too: the instant, read in the time zone of whoever logged it.
+    next_meeting_at = models.DateTimeField("next meeting at", null=True, blank=True)
 
     class Meta:
         db_table = "mentorship_meeting"

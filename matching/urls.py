@@ -6,6 +6,7 @@ app_name = "matching"
 
 urlpatterns = [
     path("<int:match_id>/rematch/", views.rematch_request, name="rematch_request"),
+    path("<int:match_id>/next-meeting.ics", views.next_meeting_ics, name="next_meeting_ics"),
 ]
 
 # The meeting log's names predate the namespace and stay global, so the links in

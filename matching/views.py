@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from matching import meetings, selectors, services
 from matching.forms import MeetingForm, RematchRequestForm
+from matching.invites import FILENAME, MIMETYPE, meeting_invite_ics, zone_of
 from mentorship.common.ratelimit import limit_writes
 from mentorship.models import Role
 
@@ -64,7 +66,10 @@ def meeting_list(request, match_id):
 @limit_writes("meeting")
 def meeting_new(request, match_id):
     match = selectors.get_match_for_user(request.user, match_id)
-    form = MeetingForm(request.POST if request.method == "POST" else None)
+    form = MeetingForm(
+        request.POST if request.method == "POST" else None,
+        time_zone=zone_of(request.user).key,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             meeting = meetings.meeting_log(
@@ -75,6 +80,7 @@ def meeting_new(request, match_id):
                 topics=form.cleaned_data["topics"],
                 notes=form.cleaned_data["notes"],
                 next_meeting_on=form.cleaned_data["next_meeting_on"],
+                next_meeting_time=form.cleaned_data["next_meeting_time"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -86,3 +92,18 @@ def meeting_new(request, match_id):
             )
             return redirect("home")
     return render(request, "matching/meeting_form.html", {"match": match, "form": form})
+
+
+@login_required
+@require_GET
+def next_meeting_ics(request, match_id):
+    """The pair's next meeting as an .ics, in the reader's time zone; only for the pair."""
+    match = selectors.get_match_for_user(request.user, match_id)
+    meeting = match.meetings.exclude(next_meeting_on=None).order_by("-occurred_on", "-id").first()
+    if meeting is None:
+        raise Http404("No next meeting is set for this pair.")
+    response = HttpResponse(
+        meeting_invite_ics(meeting, reader=request.user), content_type=MIMETYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
+    return response

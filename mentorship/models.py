@@ -411,6 +411,7 @@ class Notification(TimeStampedModel):
         GRADUATION = "graduation", "Graduation congratulations"
         MENTOR_THANKS = "mentor_thanks", "Thanks to the mentor of a graduate"
         MENTOR_INVITATION = "mentor_invitation", "Invitation to mentor"
+        MEETING_INVITE = "meeting_invite", "Calendar invitation to the pair's next meeting"
         ACCOUNT = "account", "Account email (sign-up, sign-in, password)"
 
     # Reminders a person may turn off. Introductions and invitations always go out.
@@ -451,6 +452,9 @@ class Notification(TimeStampedModel):
     subject = models.CharField(max_length=200)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # Files sent with the email: [{"filename", "content" (text), "mimetype"}], such as
+    # the .ics of a pair's next meeting.
+    attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -76,11 +76,13 @@ def notification_queue(
     context: dict | None = None,
     obj: models.Model | None = None,
     period: str = "",
+    attachments: list[dict] | None = None,
 ) -> Notification | None:
     """Queue one email; returns None if this (kind, person, object, period) was queued before.
 
     ``template`` names a pair of templates, ``<template>.txt`` and ``<template>.html``.
     Nudges to a person who turned them off are recorded as skipped, not sent.
+    ``attachments`` are text files: [{"filename", "content", "mimetype"}].
     """
     is_nudge = kind in Notification.NUDGES
     context = {
@@ -105,6 +107,7 @@ def notification_queue(
         subject=f"[{settings.PROGRAM_NAME}] {subject}",
         body_text=render_to_string(f"{template}.txt", context),
         body_html=render_to_string(f"{template}.html", context),
+        attachments=attachments or [],
         skipped=skipped,
     )
 

@@ -119,6 +119,8 @@ def _message(notification: Notification) -> EmailMultiAlternatives:
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
+    for attachment in notification.attachments or []:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     return message
 
 
