@@ -7,6 +7,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 
+from mentorship.common.time_zones import time_zone_choices
 from mentorship.common.widgets import ListSelect
 from mentorship.graduation.promotions import promotion_check
 from mentorship.models import (
@@ -17,11 +18,11 @@ from mentorship.models import (
     Role,
     Team,
     User,
-    time_zone_names,
 )
 from mentorship.selectors import password_reset_allowed
 from toolkit.models import Category
 
+TIME_ZONE_HELP = "Type the first letters of your city to find it; the usual ones come first."
 OWN_MANAGER = "You can't be your own manager. Leave this blank if you don't have one."
 TEAM_NOT_IN_UNIT = "%(team)s is not part of %(unit)s. Pick a team in your business unit."
 MANAGER_EMAIL_HELP = "We use this only to make sure you are never matched with your own manager."
@@ -123,11 +124,13 @@ class ProfileForm(forms.ModelForm):
         self.fields["team"].queryset = Team.objects.select_related("business_unit")
         for name in ("title", "business_unit", "team"):
             self.fields[name].required = True
-        self.fields["time_zone"].widget = ListSelect(
-            choices=[(name, name.replace("_", " ")) for name in time_zone_names()]
-        )
-        self.fields["full_name"].initial = user.full_name
         profile = self.instance
+        saved_zone = profile.time_zone if profile.pk else ""
+        self.fields["time_zone"].widget = ListSelect(choices=time_zone_choices(saved_zone))
+        self.fields["time_zone"].help_text = TIME_ZONE_HELP
+        if not profile.pk:
+            self.initial["time_zone"] = ""  # the person chooses; no guess for them
+        self.fields["full_name"].initial = user.full_name
         if profile.pk:
             self.fields["manager_email"].initial = profile.manager.email if profile.manager else ""
             self.fields["agencies_text"].initial = ", ".join(profile.agencies)
@@ -223,6 +226,20 @@ class IntakeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.role = role
         fields = self.fields
+        if not self.instance.pk:
+            # A new intake starts with these unanswered: the model's defaults are for
+            # rows made elsewhere (the roster), not answers to choose for the person.
+            given = kwargs.get("initial") or {}
+            for name in ("career_track", "cadence", "prefers_other_unit", "capacity"):
+                if name not in given:
+                    self.initial[name] = None
+        fields["prefers_other_unit"] = forms.TypedChoiceField(
+            choices=[(True, "Yes, from another business unit"), (False, "No preference")],
+            coerce=lambda value: value in (True, "True"),
+            widget=forms.RadioSelect,
+            label="Would you like a mentor from another business unit?",
+            help_text="APMs tell us the distance makes conversations more open.",
+        )
         fields["notes_for_committee"].label = "Anything else the committee should know?"
         fields["notes_for_committee"].help_text = "Only the committee reads this."
         fields["cadence"].label = "How often would you like to meet?"
@@ -232,15 +249,7 @@ class IntakeForm(forms.ModelForm):
             fields["goals"].label = "What do you want to get out of the program?"
             fields["goals"].required = True
             fields["career_track"].label = "Which career track interests you?"
-            fields["prefers_other_unit"].label = "I'd prefer a mentor from another business unit"
-            fields[
-                "prefers_other_unit"
-            ].help_text = "APMs tell us the distance makes conversations more open."
             del fields["capacity"]
-            if not self.instance.pk:
-                self.initial.setdefault(
-                    "shared_with_mentor", ["topics", "career_track", "cadence"]
-                )
             sections = [
                 Fieldset("Your interests and goals", "topics", "goals", "career_track"),
                 Fieldset("Your mentor and meetings", "prefers_other_unit", "cadence"),
@@ -261,7 +270,7 @@ class IntakeForm(forms.ModelForm):
                 choices=[(1, "1 APM"), (2, "2 APMs"), (3, "3 APMs")],
                 widget=forms.RadioSelect,
                 label="How many APMs can you mentor this cohort?",
-                initial=self.instance.capacity or 1,
+                initial=self.instance.capacity,
             )
             for name in ("goals", "prefers_other_unit", "shared_with_mentor"):
                 del fields[name]

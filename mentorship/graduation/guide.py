@@ -141,7 +141,8 @@ def mentor_intake_initial(*, user: User) -> dict | None:
 
     Topics: the categories of the toolkit topics the graduate's meetings covered most
     (ties go to the toolkit's category order), then their own APM interests, up to
-    three. Career track: the one they chose as an APM. Capacity: one APM to start with.
+    three. Capacity: one APM to start with. The career track is asked afresh: the one
+    an APM was curious about is not the mentor's own.
     """
     guide = (
         GraduationGuide.objects.filter(apm_enrollment__user=user)
@@ -168,7 +169,7 @@ def mentor_intake_initial(*, user: User) -> dict | None:
                 topics.append(category_id)
             if len(topics) == PREFILL_TOPIC_COUNT:
                 break
-    return {"topics": topics, "career_track": apm_enrollment.career_track, "capacity": 1}
+    return {"topics": topics, "capacity": 1}
 
 
 def home_graduation(*, user: User) -> dict:

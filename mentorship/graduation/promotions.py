@@ -17,7 +17,7 @@ from matching.models import Match
 from mentorship.accounts import profile_for
 from mentorship.common.audit import audit_record
 from mentorship.common.lifecycle import transition
-from mentorship.models import Cohort, Enrollment, Promotion, Role, User
+from mentorship.models import Cohort, Enrollment, Profile, Promotion, Role, User
 
 PROMOTION_IN_FUTURE = (
     "The promotion date is in the future. Record a promotion once it has happened."
@@ -59,10 +59,31 @@ def current_apm_cohort(*, user: User) -> Cohort | None:
     return enrollment.cohort if enrollment else None
 
 
+# A new title names its level: the first of these words found in it, most senior first.
+LEVEL_WORDS = [
+    (("director", "head of", "vice president", "vp", "chief"), Profile.Level.DIRECTOR),
+    (("lead", "principal", "group"), Profile.Level.LEAD),
+    (("senior", "sr"), Profile.Level.SENIOR),
+    (("associate", "apm", "junior"), Profile.Level.ASSOCIATE),
+    (("product manager", "product owner", "pm"), Profile.Level.PRODUCT_MANAGER),
+]
+
+
+def level_for_title(title: str) -> str:
+    """The level a job title names ("Senior Product Manager": senior), or ""."""
+    words = " " + " ".join(title.casefold().replace(".", " ").replace(",", " ").split()) + " "
+    for keys, level in LEVEL_WORDS:
+        if any(f" {key} " in words for key in keys):
+            return level
+    return ""
+
+
 def _profile_title_set(user: User, title: str) -> None:
+    """The new title, and the level it names (the old one would stay "Associate")."""
     profile = profile_for(user)
     profile.title = title
-    profile.save(update_fields=["title", "updated_at"])
+    profile.level = level_for_title(title) or profile.level
+    profile.save(update_fields=["title", "level", "updated_at"])
 
 
 @transaction.atomic

@@ -123,7 +123,13 @@ def test_committee_graduates_an_apm_who_completes_the_guide_and_comes_full_circl
     for category in ("Accessibility", "Career growth", "Government contracting"):
         expect(page.get_by_label(category, exact=True)).to_be_checked()
     expect(page.get_by_label("1 APM", exact=True)).to_be_checked()
+    # The new title names the new level; the mentor's own track is asked afresh.
+    expect(page.locator("#id_level")).to_have_value("product_manager")
+    track = page.get_by_role("group", name="Your own career track")
+    expect(track.get_by_role("radio", checked=True)).to_have_count(0)
     axe_check(page)
+    page.get_by_label("Individual contributor").check()
+    page.get_by_label("Once a month").check()
     page.get_by_role("button", name="Submit intake").click()
     expect(page.get_by_role("status").first).to_contain_text("Your intake for Spring 2027")
     expect(page.get_by_role("heading", name="You came full circle")).to_be_visible()

@@ -46,6 +46,7 @@ def test_apm_joins_fills_intake_edits_an_answer_and_sees_the_next_step(page, axe
     page.get_by_label("Career growth").check()
     page.locator("#id_goals").fill("Understand how task orders shape my team's roadmap.")
     page.get_by_label("People manager", exact=True).check()
+    page.get_by_label("Yes, from another business unit").check()
     page.get_by_label("Every two weeks").check()
     page.get_by_role("button", name="Submit intake").click()
 

@@ -547,7 +547,8 @@ def mentor_intake_data(client, url):
                 continue
             data[name] = value
     data["topics"] = [getattr(t, "pk", t) for t in data["topics"]]
-    return data
+    # What the form leaves for the person to choose.
+    return {"career_track": CareerTrack.INDIVIDUAL_CONTRIBUTOR, "cadence": "monthly", **data}
 
 
 class TestFullCircle:
@@ -563,7 +564,8 @@ class TestFullCircle:
         # Ties go to the toolkit's category order: contracting comes before career growth.
         slugs = [Category.objects.get(pk=pk).slug for pk in form.initial["topics"]]
         assert slugs == ["accessibility", "government-contracting", "career-growth"]
-        assert form.initial["career_track"] == CareerTrack.PEOPLE_MANAGER
+        assert form.initial["career_track"] is None  # asked afresh, never the APM's interest
+        assert form.initial["cadence"] is None
         assert form.initial["capacity"] == 1
         assert "Welcome back, graduate" in response.content.decode()
 

@@ -52,7 +52,7 @@ def apm_answers(own_team, **overrides):
         "goals": "Learn how contracts shape the work.",
         "career_track": "people_manager",
         "cadence": "biweekly",
-        "prefers_other_unit": "on",
+        "prefers_other_unit": "True",
         "shared_with_mentor": ["topics", "career_track"],
         "notes_for_committee": "My manager and I don't get along.",
     }

@@ -1,0 +1,56 @@
+"""The time zone picker: the likely zones first, then every place grouped by region.
+
+About 600 raw names ("America/Argentina/Buenos_Aires", "US/Eastern", "Etc/GMT+5") were
+one flat list. Here each option reads city first ("Buenos Aires, Argentina"), so typing
+the first letters of a city in the closed list finds it; the regions are option groups;
+the old aliases are left out unless the person's saved zone is one of them.
+"""
+
+from functools import cache
+
+from mentorship.models import time_zone_names
+
+REGIONS = ("America", "Europe", "Asia", "Africa", "Australia", "Pacific", "Atlantic",
+           "Indian", "Antarctica")  # fmt: skip
+# Where most of the program's people are: the United States' zones, then UTC.
+LIKELY = [
+    ("America/New_York", "Eastern time (New York)"),
+    ("America/Chicago", "Central time (Chicago)"),
+    ("America/Denver", "Mountain time (Denver)"),
+    ("America/Phoenix", "Mountain time without daylight saving (Phoenix)"),
+    ("America/Los_Angeles", "Pacific time (Los Angeles)"),
+    ("America/Anchorage", "Alaska time (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii time (Honolulu)"),
+    ("Europe/London", "UK time (London)"),
+    ("UTC", "Coordinated Universal Time (UTC)"),
+]
+
+
+def _label(name: str) -> str:
+    place = name.partition("/")[2]
+    parts = [p.replace("_", " ") for p in place.split("/")]
+    return ", ".join(reversed(parts)) if len(parts) > 1 else parts[0]
+
+
+@cache
+def _grouped() -> tuple:
+    groups = {region: [] for region in REGIONS}
+    for name in time_zone_names():
+        region = name.partition("/")[0]
+        if region in groups and "/" in name:
+            groups[region].append((name, _label(name)))
+    return tuple(
+        (region, tuple(sorted(options, key=lambda option: option[1])))
+        for region, options in groups.items()
+    )
+
+
+def time_zone_choices(current: str = "") -> list:
+    """Choices for a select: an empty prompt, the likely zones, each region, and the
+    saved zone if it is an alias the regions leave out."""
+    choices = [("", "Choose your time zone"), ("Most used in the program", LIKELY)]
+    choices.extend((region, list(options)) for region, options in _grouped())
+    known = {name for _, options in choices[1:] for name, _ in options}
+    if current and current not in known and current in time_zone_names():
+        choices.append(("Your saved time zone", [(current, current.replace("_", " "))]))
+    return choices

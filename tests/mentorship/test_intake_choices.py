@@ -1,0 +1,66 @@
+"""The intake asks; it does not answer for the person: no pre-selected choices, a time
+zone picker a person can find their city in, the level a new title names."""
+
+import pytest
+
+from mentorship.common.time_zones import time_zone_choices
+from mentorship.forms import IntakeForm, ProfileForm
+from mentorship.graduation.promotions import level_for_title
+from mentorship.models import Enrollment, Profile, Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_intake_has_no_answer_chosen_for_the_person(cohort):
+    user = UserFactory()
+    form = IntakeForm(instance=Enrollment(user=user, cohort=cohort, role=Role.APM), role="apm")
+    for name in ("career_track", "cadence", "prefers_other_unit"):
+        assert form[name].value() in (None, ""), name
+    assert not form["shared_with_mentor"].value()  # the mentor sees nothing unless ticked
+    mentor_form = IntakeForm(
+        instance=Enrollment(user=user, cohort=cohort, role=Role.MENTOR), role="mentor"
+    )
+    assert mentor_form["capacity"].value() is None
+    assert ProfileForm(instance=Profile(user=user), user=user)["time_zone"].value() == ""
+
+
+def test_a_saved_intake_shows_its_own_answers(cohort):
+    enrollment = Enrollment.objects.create(
+        user=UserFactory(), cohort=cohort, role=Role.APM, cadence="monthly",
+        career_track="undecided", prefers_other_unit=False,
+    )  # fmt: skip
+    form = IntakeForm(instance=enrollment, role="apm")
+    assert form["cadence"].value() == "monthly"
+    assert form["prefers_other_unit"].value() is False
+
+
+def test_the_time_zones_are_grouped_city_first_with_the_likely_ones_first():
+    choices = time_zone_choices()
+    assert choices[0] == ("", "Choose your time zone")
+    assert choices[1][0] == "Most used in the program"
+    assert ("America/New_York", "Eastern time (New York)") in choices[1][1]
+    america = dict(choices)["America"]
+    assert ("America/Argentina/Buenos_Aires", "Buenos Aires, Argentina") in america
+    everything = [name for _, group in choices[1:] for name, _ in group]
+    assert "US/Eastern" not in everything  # aliases stay out
+    assert ("Your saved time zone", [("US/Eastern", "US/Eastern")]) in time_zone_choices(
+        "US/Eastern"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("Product Manager", "product_manager"),
+        ("Senior Product Manager", "senior"),
+        ("Sr. PM, Identity", "senior"),
+        ("Lead Product Manager", "lead"),
+        ("Director of Product", "director"),
+        ("Associate Product Manager", "associate"),
+        ("Chief Product Officer", "director"),
+        ("Analyst", ""),
+    ],
+)
+def test_a_title_names_its_level(title, level):
+    assert level_for_title(title) == level
