@@ -296,6 +296,8 @@ def concrete_urls(route: Route, world: World) -> list[str]:
             values = [world.open_cohort.slug] if "intake" in route.template else [world.topic.slug]
         elif param == "token":
             values = [unsubscribe_token(world.apm.user)]
+        elif param == "name" and route.name == "dev_mail_message":
+            values = ["20261202120000000000-" + "0" * 32 + ".eml"]  # DEBUG off: a 404
         elif param == "key" and "reset" in route.template:
             values = world.values["reset_key"]
         else:

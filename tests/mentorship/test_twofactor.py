@@ -276,7 +276,9 @@ NOT_COMMITTEE_PAGES = frozenset({
     "matching:rematch_request", "notification_preferences", "notification_unsubscribe",
     "toolkit:topics", "toolkit:saved", "toolkit:topic", "toolkit:bookmark_add",
     "toolkit:bookmark_remove", "surveys:mine", "surveys:answer", "surveys:draft",
-    "surveys:submit", "surveys:my_answers",
+    "surveys:submit", "surveys:my_answers", "matching:next_meeting_ics", "favicon",
+    # DEBUG only (a 404 otherwise), for whoever runs the site locally.
+    "dev_mail", "dev_mail_message",
 })  # fmt: skip
 
 
