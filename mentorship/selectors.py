@@ -2,6 +2,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 
+from mentorship.journey.standing import enrollment_standings
 from mentorship.models import Cohort, Enrollment, Profile, User
 from mentorship.roles import COMMITTEE_GROUP
 
@@ -114,6 +115,9 @@ def home_summary(*, user) -> dict:
         .select_related("cohort")
         .order_by("-cohort__program_starts_on", "role")
     )
+    standings = enrollment_standings(enrollments)
+    for enrollment in enrollments:
+        enrollment.standing = standings[enrollment.pk]
     cohort = open_cohort()
     joined = {e.role for e in enrollments if cohort and e.cohort_id == cohort.pk}
     return {

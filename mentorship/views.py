@@ -142,6 +142,8 @@ def intake(request, slug, role):
     context = {"cohort": cohort, "role": role, "role_label": Role(role).label,
                "enrollment": enrollment}  # fmt: skip
     if not cohort.intake_is_open():
+        if enrollment is not None:
+            context["standing"] = journeys.enrollment_standing(enrollment)
         status = 200 if request.method == "GET" else 409
         return render(request, "mentorship/intake_closed.html", context, status=status)
 

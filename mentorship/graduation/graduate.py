@@ -35,7 +35,12 @@ def _graduation_emails(*, match, guide: GraduationGuide) -> None:
         obj=guide,
         subject="Congratulations on graduating from the program",
         template="mentorship/email/graduation_apm",
-        context={"cohort": match.cohort, "mentor": mentor, "guide_url": guide_url},
+        context={
+            "cohort": match.cohort,
+            "mentor": mentor,
+            "guide_url": guide_url,
+            "meetings": match.meetings.count(),
+        },
     )
     notification_queue(
         kind=Notification.Kind.MENTOR_THANKS,

@@ -103,6 +103,25 @@ def guide_step_toggle(*, guide: GraduationGuide, step: str, done: bool) -> Gradu
     return locked
 
 
+def guide_survey_answered(*, user: User, cohort_id: int | None) -> bool:
+    """A graduate answered a survey of the cohort they graduated from: their guide's
+    survey step is done (it stayed "To do" until they ticked it by hand). True if ticked.
+
+    Call it inside the answer's transaction. One query when there is nothing to tick.
+    """
+    guide = (
+        GraduationGuide.objects.select_for_update()
+        .filter(apm_enrollment__user=user, apm_enrollment__cohort_id=cohort_id)
+        .first()
+    )
+    step = GraduationGuide.Step.SURVEY
+    if guide is None or step in guide.steps_done:
+        return False
+    guide.steps_done = {**guide.steps_done, step: _today().isoformat()}
+    guide.save(update_fields=["steps_done", "updated_at"])
+    return True
+
+
 @transaction.atomic
 def guide_full_circle_record(*, enrollment: Enrollment) -> GraduationGuide | None:
     """A graduate submitted a mentor intake: record that they came full circle.

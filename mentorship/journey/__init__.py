@@ -3,6 +3,7 @@
 funnel     read-only: each cohort's steps, median days and stalled people, worked out
 snapshots  the page's copy of the funnel, rebuilt in the background, read a page at a time
 reminders  journey_remind: the nudge that moves a stalled person on
+standing   what a participant hears of where they stand (badges, the next sentence)
 """
 
 from mentorship.journey.funnel import (
@@ -32,6 +33,7 @@ from mentorship.journey.reminders import (
     journey_remind,
 )
 from mentorship.journey.snapshots import journey_page, journey_refresh, snapshot_build
+from mentorship.journey.standing import Standing, enrollment_standing, enrollment_standings
 
 __all__ = [
     "DEFAULT_STALLED_DAYS",
@@ -51,7 +53,10 @@ __all__ = [
     "STEP_LABELS",
     "SURVEY",
     "WHAT_TO_DO",
+    "Standing",
     "cohort_funnel",
+    "enrollment_standing",
+    "enrollment_standings",
     "journey_cohorts",
     "journey_page",
     "journey_refresh",

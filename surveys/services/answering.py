@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mentorship.common.background import enqueue_on_commit
+from mentorship.graduation.guide import guide_survey_answered
 from surveys import ballots, selectors
 from surveys.models import (
     Answer,
@@ -237,6 +238,7 @@ def response_submit(*, invitation: Invitation, answers: dict) -> Response | Ball
     if claimed != 1:
         raise ValidationError(ALREADY_ANSWERED, code="already_answered")
     invitation.completed_on, invitation.draft = today, None
+    guide_survey_answered(user=invitation.user, cohort_id=survey.cohort_id)
     if survey.is_anonymous:
         payload = {
             "role": invitation.role,
