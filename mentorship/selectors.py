@@ -2,7 +2,6 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 
-from mentorship.journey.standing import enrollment_standings
 from mentorship.models import Cohort, Enrollment, Profile, User
 from mentorship.roles import COMMITTEE_GROUP
 
@@ -115,6 +114,9 @@ def home_summary(*, user) -> dict:
         .select_related("cohort")
         .order_by("-cohort__program_starts_on", "role")
     )
+    # The journey package reads graduation and matching, whose selectors read this module.
+    from mentorship.journey.standing import enrollment_standings
+
     standings = enrollment_standings(enrollments)
     for enrollment in enrollments:
         enrollment.standing = standings[enrollment.pk]

@@ -282,6 +282,7 @@ def graduation_guide(request):
         "step_total": len(graduation.GUIDE_STEPS),
         "mentor": graduated_match.mentor.user if graduated_match else None,
         "next_cohort": graduation.next_mentor_cohort(after=guide.apm_enrollment.cohort),
+        "upcoming_cohort": graduation.upcoming_mentor_cohort(after=guide.apm_enrollment.cohort),
     }
     return render(request, "mentorship/graduation_guide.html", context)
 

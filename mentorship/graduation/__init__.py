@@ -23,6 +23,7 @@ from mentorship.graduation.guide import (
     GUIDE_STEP_UNKNOWN,
     GUIDE_STEPS,
     PREFILL_TOPIC_COUNT,
+    graduate_invitations_queue,
     guide_for_user,
     guide_full_circle_record,
     guide_progress,
@@ -32,6 +33,7 @@ from mentorship.graduation.guide import (
     mentor_intake_initial,
     mentor_invitation_queue,
     next_mentor_cohort,
+    upcoming_mentor_cohort,
 )
 from mentorship.graduation.promotions import (
     PROMOTION_ALREADY_CONFIRMED,
@@ -68,6 +70,7 @@ __all__ = [
     "can_report_promotion",
     "credited_promotions",
     "current_apm_cohort",
+    "graduate_invitations_queue",
     "guide_for_user",
     "guide_full_circle_record",
     "guide_progress",
@@ -81,4 +84,5 @@ __all__ = [
     "promotion_confirm",
     "promotion_record",
     "promotion_report",
+    "upcoming_mentor_cohort",
 ]

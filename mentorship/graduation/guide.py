@@ -53,6 +53,47 @@ def next_mentor_cohort(*, after: Cohort | None = None) -> Cohort | None:
     return cohorts.order_by("program_starts_on", "pk").first()
 
 
+def upcoming_mentor_cohort(*, after: Cohort | None = None) -> Cohort | None:
+    """The next cohort whose intake will open later (its date known), for a graduate
+    while no other cohort takes intake: the guide says when, and promises the email."""
+    cohorts = Cohort.objects.filter(
+        status__in=[Cohort.Status.DRAFT, Cohort.Status.INTAKE_OPEN],
+        intake_opens_at__gt=timezone.now(),
+    )
+    if after is not None:
+        cohorts = cohorts.exclude(pk=after.pk)
+    return cohorts.order_by("intake_opens_at", "pk").first()
+
+
+def graduate_invitations_queue() -> int:
+    """Invite to mentor every graduate who has not come full circle, once per cohort,
+    as soon as a cohort other than their own takes intake (the daily scan).
+
+    Graduation invites at once when a cohort is open; this covers the graduates whose
+    guide said "we'll email you when the next one opens". The outbox key (kind, person,
+    cohort) makes it once-only, however often the scan runs.
+    """
+    now = timezone.now()
+    queued = 0
+    open_cohorts = Cohort.objects.filter(
+        status=Cohort.Status.INTAKE_OPEN, intake_opens_at__lte=now, intake_closes_at__gt=now
+    )
+    for cohort in open_cohorts:
+        guides = (
+            GraduationGuide.objects.filter(full_circle_at=None)
+            .exclude(apm_enrollment__cohort=cohort)
+            .exclude(apm_enrollment__user__enrollments__cohort=cohort)
+            .select_related("apm_enrollment__user")
+            .order_by("pk")
+        )
+        for guide in guides.iterator(chunk_size=500):
+            queued += (
+                mentor_invitation_queue(user=guide.apm_enrollment.user, cohort=cohort, period="")
+                is not None
+            )
+    return queued
+
+
 def mentor_invitation_queue(*, user: User, cohort: Cohort, period: str) -> Notification | None:
     intake_path = reverse("intake", args=[cohort.slug, Role.MENTOR]) + "?from=graduation"
     return notification_queue(

@@ -462,8 +462,8 @@ class TestGuidePage:
         Cohort.objects.update(status=Cohort.Status.ACTIVE)
         client.force_login(guide.apm_enrollment.user)
         page = client.get(self.URL).content.decode()
-        assert "No cohort is taking intake right now" in page
-        assert "We'll email you when the next one opens" in page
+        assert "No other cohort is taking intake yet" in page
+        assert "We'll email you when the committee opens it" in page
         assert "?from=graduation" not in page
 
     def test_ticking_and_unticking_a_step_is_saved_for_the_person(self, client, guide):
