@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from mentorship.common.time_zones import time_zone_choices
 from mentorship.common.widgets import ListSelect
@@ -78,6 +79,17 @@ def split_list(text: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))
 
 
+def team_choices(teams, unit_id=None) -> list:
+    """The team list: only the chosen unit's teams, or every team grouped by its unit."""
+    chosen = [t for t in teams if str(t.business_unit_id) == str(unit_id)] if unit_id else []
+    if chosen:
+        return [("", "Choose your team"), *((t.pk, str(t)) for t in chosen)]
+    groups: dict[str, list] = {}
+    for team in teams:
+        groups.setdefault(team.business_unit.name, []).append((team.pk, str(team)))
+    return [("", "Choose your team"), *groups.items()]
+
+
 class ProfileForm(forms.ModelForm):
     """The parts of a person's profile that the intake asks for."""
 
@@ -121,9 +133,20 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        teams = list(Team.objects.select_related("business_unit"))
         self.fields["team"].queryset = Team.objects.select_related("business_unit")
         for name in ("title", "business_unit", "team"):
             self.fields[name].required = True
+        # Without script the teams are grouped by unit; with htmx, choosing the unit
+        # narrows the list to its teams (views.intake_teams draws the same options).
+        unit_id = self.data.get(self.add_prefix("business_unit")) if self.is_bound else (
+            self.instance.business_unit_id if self.instance.pk else None
+        )  # fmt: skip
+        self.fields["team"].widget.choices = team_choices(teams, unit_id)
+        self.fields["business_unit"].widget.attrs.update(
+            {"hx-get": reverse("intake_teams"), "hx-target": "#id_team", "hx-swap": "innerHTML",
+             "hx-trigger": "change", "hx-sync": "this:replace"}
+        )  # fmt: skip
         profile = self.instance
         saved_zone = profile.time_zone if profile.pk else ""
         self.fields["time_zone"].widget = ListSelect(choices=time_zone_choices(saved_zone))

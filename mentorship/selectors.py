@@ -2,7 +2,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 
-from mentorship.models import Cohort, Enrollment, Profile, User
+from mentorship.models import Cohort, Enrollment, Profile, Team, User
 from mentorship.roles import COMMITTEE_GROUP
 
 COMMITTEE = "committee"
@@ -165,3 +165,8 @@ def enrollment_shared_answers(*, enrollment: Enrollment) -> list[tuple[str, str]
             value = getattr(enrollment, field)
         answers.append((label, value))
     return answers
+
+
+def teams_with_units():
+    """Every team with its business unit, in the units' order (the intake's team list)."""
+    return Team.objects.select_related("business_unit")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("intake/", views.join, name="join"),
+    path("intake/teams/", views.intake_teams, name="intake_teams"),
     path("intake/<slug:slug>/<str:role>/", views.intake, name="intake"),
     path("intake/<slug:slug>/<str:role>/withdraw/", views.withdraw, name="withdraw"),
     path("matches/", include(matching_urls.meeting_urlpatterns)),

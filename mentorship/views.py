@@ -21,12 +21,14 @@ from mentorship import graduation, selectors
 from mentorship import journey as journeys
 from mentorship.common.changes import changes_nothing
 from mentorship.common.ratelimit import limit_writes
+from mentorship.common.widgets import ListSelect
 from mentorship.forms import (
     IntakeForm,
     JourneyFilterForm,
     NotificationPreferenceForm,
     ProfileForm,
     PromotionReportForm,
+    team_choices,
 )
 from mentorship.health import health_report
 from mentorship.intake import enrollment_save, enrollment_withdraw
@@ -71,6 +73,19 @@ def favicon(request):
 def healthz(request):
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@login_required
+@require_GET
+def intake_teams(request):
+    """The team options of the intake's chosen unit (htmx swaps them into the list)."""
+    teams = list(selectors.teams_with_units())
+    unit_id = request.GET.get("business_unit", "")
+    unit_id = unit_id if unit_id.isascii() and unit_id.isdigit() else None
+    select = ListSelect(choices=team_choices(teams, unit_id))
+    html = select.render("team", None)
+    options = html[html.index(">") + 1 : html.rindex("</select>")]
+    return HttpResponse(options)
 
 
 @never_cache

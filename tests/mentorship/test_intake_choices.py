@@ -2,6 +2,7 @@
 zone picker a person can find their city in, the level a new title names."""
 
 import pytest
+from django.urls import reverse
 
 from mentorship.common.time_zones import time_zone_choices
 from mentorship.forms import IntakeForm, ProfileForm
@@ -64,3 +65,40 @@ def test_the_time_zones_are_grouped_city_first_with_the_likely_ones_first():
 )
 def test_a_title_names_its_level(title, level):
     assert level_for_title(title) == level
+
+
+def test_the_team_list_narrows_to_the_chosen_unit(client):
+    from tests.factories import BusinessUnitFactory, TeamFactory
+
+    health, tax = BusinessUnitFactory(name="Health"), BusinessUnitFactory(name="Tax")
+    TeamFactory(name="Marketplace <b>", business_unit=health)
+    TeamFactory(name="Filing", business_unit=tax)
+    url = reverse("intake_teams")
+    assert client.get(url).status_code == 302  # signed-in people only
+
+    client.force_login(UserFactory())
+    narrowed = client.get(url, {"business_unit": health.pk}).content.decode()
+    assert narrowed.startswith('<option value="" selected>Choose your team</option>')
+    assert "Marketplace &lt;b&gt; (Health)" in narrowed
+    assert "Filing" not in narrowed
+    for junk in ("", "abc", "²", "99999", "1 OR 1=1"):
+        every = client.get(url, {"business_unit": junk}).content.decode()
+        assert '<optgroup label="Health">' in every
+        assert '<optgroup label="Tax">' in every
+
+
+def test_without_script_the_teams_are_grouped_and_a_bound_form_keeps_them_narrowed():
+    from tests.factories import BusinessUnitFactory, TeamFactory
+
+    health, tax = BusinessUnitFactory(name="Health"), BusinessUnitFactory(name="Tax")
+    TeamFactory(name="Marketplace", business_unit=health)
+    TeamFactory(name="Filing", business_unit=tax)
+    user = UserFactory()
+    fresh = str(ProfileForm(instance=Profile(user=user), user=user)["team"])
+    assert '<optgroup label="Health">' in fresh
+    assert 'hx-get="/intake/teams/"' in str(
+        ProfileForm(instance=Profile(user=user), user=user)["business_unit"]
+    )
+    bound = ProfileForm({"business_unit": str(tax.pk)}, instance=Profile(user=user), user=user)
+    assert "Filing (Tax)" in str(bound["team"])
+    assert "Marketplace" not in str(bound["team"])

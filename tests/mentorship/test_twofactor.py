@@ -271,7 +271,7 @@ def test_staff_with_totp_who_sign_in_with_a_password_are_asked_for_the_code(clie
 
 # Pages that are not the committee's: the person's own, public ones, and allauth's.
 NOT_COMMITTEE_PAGES = frozenset({
-    "home", "healthz", "join", "intake", "withdraw", "meetings", "meeting_new",
+    "home", "healthz", "join", "intake", "intake_teams", "withdraw", "meetings", "meeting_new",
     "promotion_report", "graduation_guide", "guide_step_done", "guide_step_undo",
     "matching:rematch_request", "notification_preferences", "notification_unsubscribe",
     "toolkit:topics", "toolkit:saved", "toolkit:topic", "toolkit:bookmark_add",
