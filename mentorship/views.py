@@ -55,10 +55,13 @@ def home(request):
     context.update(home_matches(user=request.user))
     context.update(graduation.home_graduation(user=request.user))
     context["survey_invitations"] = home_invitations(user=request.user)
-    first = (context["matches_as_apm"] + context["matches_as_mentor"])[:1]
-    if first:
-        role = viewer_role(match=first[0], user=request.user)
-        context["suggestions"] = pair_suggestions(match=first[0], viewer_role=role, limit=3)
+    # Topics for each pair's next conversation: a mentor of two hears about both mentees
+    # (at most three pairs, a mentor's largest capacity).
+    context["suggestions"] = []
+    for match in context["matches_as_apm"] + context["matches_as_mentor"]:
+        role = viewer_role(match=match, user=request.user)
+        topics = pair_suggestions(match=match, viewer_role=role, limit=3)
+        context["suggestions"].append((match, topics))
     return render(request, "mentorship/home.html", context)
 
 

@@ -147,3 +147,15 @@ class TestSuggestions:
         response = client.get(reverse("toolkit:topics"))
         assert response.context["suggestions"]
         assert "Suggested for you and" in response.content.decode()
+
+
+def test_a_mentor_of_two_gets_topics_for_each_mentee(client, committee, make_apm, make_mentor):
+    mentor = make_mentor(capacity=2, topics=("career-growth",))
+
+    for name in ("Avery Park", "Noor <i>Haddad</i>"):
+        apm = make_apm(topics=("career-growth",), user__full_name=name)
+        matching_services.match_create_by_hand(apm=apm, mentor=mentor, acting_user=committee)
+    client.force_login(mentor.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Topics for your next conversation with Avery Park</h2>" in page
+    assert "Topics for your next conversation with Noor &lt;i&gt;Haddad&lt;/i&gt;</h2>" in page
