@@ -1,5 +1,5 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout
+from crispy_forms.layout import HTML, Div, Layout
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
@@ -80,6 +80,16 @@ TIME_WITHOUT_DATE = "Add the date of the next meeting too, or leave its time bla
 NEXT_BEFORE_MEETING = "The next meeting has to come after this one (%(date)s)."
 
 
+TOPIC_FILTER = """
+<div class="mb-2" hidden>
+  <label class="form-label" for="topic-filter">Find a topic you talked about</label>
+  <input type="search" id="topic-filter" class="form-control" autocomplete="off"
+         data-filter-checkboxes="#topic-choices" aria-describedby="topic-filter-count">
+  <p id="topic-filter-count" class="form-text mb-0" role="status"></p>
+</div>
+"""
+
+
 class MeetingForm(forms.ModelForm):
     class Meta:
         model = Meeting
@@ -118,13 +128,19 @@ class MeetingForm(forms.ModelForm):
             if topics is not None
             else Topic.objects.filter(is_published=True).select_related("category")
         )
-        self.fields["topics"].label_from_instance = lambda t: f"{t.title} ({t.category.name})"
+        # Grouped by category, a filter box above them (static/js/checkbox-filter.js).
+        groups: dict[str, list] = {}
+        for topic in self.fields["topics"].queryset.order_by("category__order", "category__name",
+                                                                "title"):  # fmt: skip
+            groups.setdefault(topic.category.name, []).append((topic.pk, topic.title))
+        self.fields["topics"].choices = list(groups.items())
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Div(Div("occurred_on", css_class="col-md-6"),
                 Div("duration_minutes", css_class="col-md-6"), css_class="row"),
-            Div("topics", css_class="topic-checkboxes"),
+            HTML(TOPIC_FILTER),
+            Div("topics", css_class="topic-checkboxes", css_id="topic-choices"),
             "notes",
             Div(Div("next_meeting_on", css_class="col-md-6"),
                 Div("next_meeting_time", css_class="col-md-6"), css_class="row"),

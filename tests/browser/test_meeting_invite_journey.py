@@ -40,6 +40,15 @@ def test_a_matched_apm_sets_the_next_meeting_and_both_get_the_invitation(
 
     page.get_by_role("link", name="Log a meeting with Jordan Lee").click()
     axe_check(page)
+    # The topics come grouped by category; typing narrows them.
+    choices = page.locator("#topic-choices .form-check")
+    total = choices.count()
+    expect(page.locator("#topic-choices strong").first).to_be_visible()
+    page.get_by_label("Find a topic you talked about").fill("representative does")
+    expect(page.get_by_role("status").last).to_contain_text(f"1 of {total} topics shown")
+    page.get_by_label("What a contracting officer's representative does").check()
+    page.get_by_label("Find a topic you talked about").fill("")
+    expect(page.locator("#topic-choices .form-check:visible")).to_have_count(total)
     next_day = timezone.localdate() + timedelta(days=14)
     page.get_by_label("How long did you meet? (minutes)").fill("45")
     page.get_by_label("Next meeting", exact=True).fill(next_day.isoformat())
@@ -64,3 +73,5 @@ def test_a_matched_apm_sets_the_next_meeting_and_both_get_the_invitation(
     assert mentor_event.decoded("DTSTART") == apm_event.decoded("DTSTART")
     assert str(mentor_event.decoded("DTSTART").tzinfo) == "America/Los_Angeles"
     assert live_server.url + "/" in mentor_mail.body  # the links follow the site's address
+    meeting = apm.apm_matches.get().meetings.get()
+    assert list(meeting.topics.values_list("slug", flat=True)) == ["what-a-cor-does"]
