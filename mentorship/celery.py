@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "task": "mentorship.tasks.intake_reminder_scan",
         "schedule": crontab(hour=13, minute=0),
     },
+    # Every day at 13:02 UTC: graduates waiting for a cohort hear the day one opens.
+    "graduate-invitations": {
+        "task": "mentorship.journey.tasks.graduate_invitation_scan",
+        "schedule": crontab(hour=13, minute=2),
+    },
     # Every day at 13:05 UTC: nudge APMs whose pair has not met for 30 days.
     "no-meeting-reminders": {
         "task": "matching.tasks.no_meeting_reminder_scan",

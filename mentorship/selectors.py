@@ -114,12 +114,6 @@ def home_summary(*, user) -> dict:
         .select_related("cohort")
         .order_by("-cohort__program_starts_on", "role")
     )
-    # The journey package reads graduation and matching, whose selectors read this module.
-    from mentorship.journey.standing import enrollment_standings
-
-    standings = enrollment_standings(enrollments)
-    for enrollment in enrollments:
-        enrollment.standing = standings[enrollment.pk]
     cohort = open_cohort()
     joined = {e.role for e in enrollments if cohort and e.cohort_id == cohort.pk}
     return {

@@ -47,8 +47,5 @@ def sweep_outbox() -> int:
 
 @shared_task
 def intake_reminder_scan() -> int:
-    """Periodic: queue the intake nudges that are due, and the invitations to mentor for
-    graduates waiting for a cohort. Safe to run twice (unique outbox keys)."""
-    from mentorship import graduation  # its services load matching's, which load this app
-
-    return reminders.intake_nudges_queue() + graduation.graduate_invitations_queue()
+    """Periodic: queue the intake nudges that are due. Safe to run twice (unique outbox keys)."""
+    return reminders.intake_nudges_queue()

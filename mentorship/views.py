@@ -52,6 +52,9 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "mentorship/home_public.html")
     context = selectors.home_summary(user=request.user)
+    standings = journeys.enrollment_standings(context["enrollments"])
+    for enrollment in context["enrollments"]:
+        enrollment.standing = standings[enrollment.pk]
     context.update(home_matches(user=request.user))
     context.update(graduation.home_graduation(user=request.user))
     context["survey_invitations"] = home_invitations(user=request.user)

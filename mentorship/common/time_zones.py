@@ -6,9 +6,8 @@ the first letters of a city in the closed list finds it; the regions are option 
 the old aliases are left out unless the person's saved zone is one of them.
 """
 
+import zoneinfo
 from functools import cache
-
-from mentorship.models import time_zone_names
 
 REGIONS = ("America", "Europe", "Asia", "Africa", "Australia", "Pacific", "Atlantic",
            "Indian", "Antarctica")  # fmt: skip
@@ -35,7 +34,7 @@ def _label(name: str) -> str:
 @cache
 def _grouped() -> tuple:
     groups = {region: [] for region in REGIONS}
-    for name in time_zone_names():
+    for name in sorted(zoneinfo.available_timezones()):
         region = name.partition("/")[0]
         if region in groups and "/" in name:
             groups[region].append((name, _label(name)))
@@ -51,6 +50,6 @@ def time_zone_choices(current: str = "") -> list:
     choices = [("", "Choose your time zone"), ("Most used in the program", LIKELY)]
     choices.extend((region, list(options)) for region, options in _grouped())
     known = {name for _, options in choices[1:] for name, _ in options}
-    if current and current not in known and current in time_zone_names():
+    if current and current not in known and current in zoneinfo.available_timezones():
         choices.append(("Your saved time zone", [(current, current.replace("_", " "))]))
     return choices

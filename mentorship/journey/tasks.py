@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from mentorship import graduation
 from mentorship.journey import snapshots
 
 
@@ -11,3 +12,10 @@ from mentorship.journey import snapshots
 def journey_snapshot_refresh(cohort_id: int) -> None:
     """Work a cohort's journey out again, unless a fresh snapshot was built meanwhile."""
     snapshots.snapshot_refresh(cohort_id=cohort_id)
+
+
+@shared_task
+def graduate_invitation_scan() -> int:
+    """Periodic: invite to mentor the graduates waiting for a cohort, the day one opens.
+    Safe to run twice (unique outbox keys)."""
+    return graduation.graduate_invitations_queue()
