@@ -78,8 +78,9 @@ def test_intake_form_shows_saved_and_resubmitted_answers_escaped(world, typed, s
     apm_client = login(world.apm.user)
     url = reverse("intake", args=[world.cohort.slug, "apm"])
     profile_texts = ("apm", "pn", "apm-title", "bio", "agency", "domain")
-    # Both teams and units are options of the selects: where "</option>" would break out.
-    options = ("apm-unit", "mentor-unit", "apm-team", "mentor-team")
+    # Both units are options, and the teams of the APM's unit (the list is narrowed to
+    # it): where "</option>" would break out.
+    options = ("apm-unit", "mentor-unit", "apm-team")
     shown.page(
         apm_client,
         url,
@@ -89,6 +90,9 @@ def test_intake_form_shows_saved_and_resubmitted_answers_escaped(world, typed, s
         "notes",
         where="APM intake, saved answers",
     )
+    # Every team, grouped under its unit's name (an optgroup label), when no unit is chosen.
+    shown.page(apm_client, reverse("intake_teams"), "apm-team", "mentor-team", "apm-unit",
+               "mentor-unit", where="the intake's team list")  # fmt: skip
     # No topic ticked: the form comes back with everything the person typed.
     response = apm_client.post(url, _intake_data(world, typed))
     assert response.status_code == 200
