@@ -29,7 +29,7 @@ from mentorship.common import changes
 from mentorship.models import Cohort, Enrollment, Profile, Role, Team, User
 from mentorship.selectors import enrollment_shared_answers
 from toolkit.models import Category, Topic
-from toolkit.selectors import SUGGESTION_COUNT, topic_suggestions
+from toolkit.selectors import SUGGESTION_COUNT, suggestion_candidates, topic_suggestions
 
 ACTIVE_MENTEES = Q(mentor_matches__status=Match.Status.ACTIVE)
 
@@ -309,6 +309,34 @@ def pair_suggestions(*, match: Match, viewer_role: str, limit: int = SUGGESTION_
         audience=Topic.Audience.APM if viewer_role == Role.APM else Topic.Audience.MENTOR,
         limit=limit,
     )
+
+
+def pairs_suggestions(*, matches: list[Match], user, limit: int = SUGGESTION_COUNT) -> list:
+    """(match, topics) for each of ``user``'s pairs, in three queries however many pairs
+    (a mentor of three mentees hears about each). Expects ``matches_for_user``'s loading."""
+    if not matches:
+        return []
+    met = defaultdict(list)
+    meetings = Meeting.objects.filter(match__in=[m.pk for m in matches])
+    for match_id, topic_id in meetings.values_list("match_id", "topics"):
+        met[match_id].append(topic_id)
+    mentor_topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
+    candidates = suggestion_candidates()
+    out = []
+    for match in matches:
+        rows = met.get(match.pk, [])
+        apm = viewer_role(match=match, user=user) == Role.APM
+        topics = topic_suggestions(
+            apm_interests={category.pk for category in match.apm.topics.all()},
+            mentor_topics=set(mentor_topics.get(match.mentor_id, ())),
+            covered={topic_id for topic_id in rows if topic_id is not None},
+            has_met=bool(rows),
+            audience=Topic.Audience.APM if apm else Topic.Audience.MENTOR,
+            limit=limit,
+            candidates=candidates,
+        )
+        out.append((match, topics))
+    return out
 
 
 def get_match_for_user(user, match_id) -> Match:

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from matching.selectors import graduated_match_of, home_matches, pair_suggestions, viewer_role
+from matching.selectors import graduated_match_of, home_matches, pairs_suggestions
 from mentorship import graduation, selectors
 from mentorship import journey as journeys
 from mentorship.common.changes import changes_nothing
@@ -58,13 +58,12 @@ def home(request):
     context.update(home_matches(user=request.user))
     context.update(graduation.home_graduation(user=request.user))
     context["survey_invitations"] = home_invitations(user=request.user)
-    # Topics for each pair's next conversation: a mentor of two hears about both mentees
-    # (at most three pairs, a mentor's largest capacity).
-    context["suggestions"] = []
-    for match in context["matches_as_apm"] + context["matches_as_mentor"]:
-        role = viewer_role(match=match, user=request.user)
-        topics = pair_suggestions(match=match, viewer_role=role, limit=3)
-        context["suggestions"].append((match, topics))
+    # Topics for the next conversation of each pair, in queries that do not grow with them.
+    context["suggestions"] = pairs_suggestions(
+        matches=context["matches_as_apm"] + context["matches_as_mentor"],
+        user=request.user,
+        limit=3,
+    )
     return render(request, "mentorship/home.html", context)
 
 

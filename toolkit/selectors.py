@@ -104,6 +104,11 @@ def bookmarked_topics(user):
     )
 
 
+def suggestion_candidates() -> list[Topic]:
+    """Every published topic as a card shows it: what ``topic_suggestions`` picks from."""
+    return list(published_topics().defer(*NOT_ON_CARDS))
+
+
 def topic_suggestions(
     *,
     apm_interests: set[int],
@@ -112,24 +117,33 @@ def topic_suggestions(
     has_met: bool,
     audience: str,
     limit: int = SUGGESTION_COUNT,
+    candidates: list[Topic] | None = None,
 ) -> list[Topic]:
     """Topics that fit both people of a pair, minus what they have covered.
 
     Categories both share (the APM's interests the mentor can coach) come first, then
     the APM's other interests. A pair that has not met yet starts with getting-started
     topics. ``audience``: the viewer's (Topic.Audience.APM or MENTOR); topics for
-    everyone are always in.
+    everyone are always in. ``candidates`` (``suggestion_candidates()``, read once for
+    several pairs) saves the query.
     """
     shared = apm_interests & mentor_topics
-    candidates = list(
-        published_topics()
-        .defer(*NOT_ON_CARDS)
-        .filter(audience__in=[Topic.Audience.BOTH, audience])
-        .filter(
-            Q(category_id__in=apm_interests | mentor_topics) | Q(stage=Topic.Stage.GETTING_STARTED)
+    wanted = apm_interests | mentor_topics
+    if candidates is None:
+        candidates = list(
+            published_topics()
+            .defer(*NOT_ON_CARDS)
+            .filter(audience__in=[Topic.Audience.BOTH, audience])
+            .filter(Q(category_id__in=wanted) | Q(stage=Topic.Stage.GETTING_STARTED))
+            .exclude(pk__in=covered)
         )
-        .exclude(pk__in=covered)
-    )
+    else:
+        candidates = [
+            t for t in candidates
+            if t.audience in (Topic.Audience.BOTH, audience)
+            and (t.category_id in wanted or t.stage == Topic.Stage.GETTING_STARTED)
+            and t.pk not in covered
+        ]  # fmt: skip
 
     def rank(topic):
         stage_first = 0 if (not has_met and topic.stage == Topic.Stage.GETTING_STARTED) else 1
