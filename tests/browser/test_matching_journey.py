@@ -78,5 +78,5 @@ def test_committee_runs_matching_approves_all_and_everyone_sees_their_match(
     page.context.clear_cookies()
     sign_in(page, mentor.email)
     expect(page.get_by_role("heading", name="Your mentees")).to_be_visible()
-    expect(page.get_by_role("heading", name="Avery Park")).to_be_visible()
+    expect(page.get_by_role("heading", name="Avery Park", exact=True)).to_be_visible()
     axe_check(page)
