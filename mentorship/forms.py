@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from mentorship import selectors
 from mentorship.common.time_zones import time_zone_choices
 from mentorship.common.widgets import ListSelect
 from mentorship.graduation.promotions import promotion_check
@@ -17,7 +18,6 @@ from mentorship.models import (
     NotificationPreference,
     Profile,
     Role,
-    Team,
     User,
 )
 from mentorship.selectors import password_reset_allowed
@@ -133,8 +133,8 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        teams = list(Team.objects.select_related("business_unit"))
-        self.fields["team"].queryset = Team.objects.select_related("business_unit")
+        teams = list(selectors.teams_with_units())
+        self.fields["team"].queryset = selectors.teams_with_units()
         for name in ("title", "business_unit", "team"):
             self.fields[name].required = True
         # Without script the teams are grouped by unit; with htmx, choosing the unit
@@ -145,7 +145,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["team"].widget.choices = team_choices(teams, unit_id)
         self.fields["business_unit"].widget.attrs.update(
             {"hx-get": reverse("intake_teams"), "hx-target": "#id_team", "hx-swap": "innerHTML",
-             "hx-trigger": "change", "hx-sync": "this:replace"}
+             "hx-include": "#id_team", "hx-trigger": "change", "hx-sync": "this:replace"}
         )  # fmt: skip
         profile = self.instance
         saved_zone = profile.time_zone if profile.pk else ""

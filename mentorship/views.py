@@ -83,13 +83,17 @@ def healthz(request):
 @login_required
 @require_GET
 def intake_teams(request):
-    """The team options of the intake's chosen unit (htmx swaps them into the list)."""
+    """The team options of the intake's chosen unit (htmx swaps them into the list).
+
+    The team already chosen stays chosen when it belongs to the unit, so a person who
+    picked the team first and the unit second loses nothing.
+    """
     teams = list(selectors.teams_with_units())
     unit_id = request.GET.get("business_unit", "")
     unit_id = unit_id if unit_id.isascii() and unit_id.isdigit() else None
-    select = ListSelect(choices=team_choices(teams, unit_id))
-    html = select.render("team", None)
-    options = html[html.index(">") + 1 : html.rindex("</select>")]
+    options = ListSelect(choices=team_choices(teams, unit_id)).render_options(
+        request.GET.get("team", "")
+    )
     return HttpResponse(options)
 
 

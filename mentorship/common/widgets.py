@@ -22,9 +22,16 @@ class ListSelect(forms.Select):
     allow_multiple_selected = False
 
     def render(self, name, value, attrs=None, renderer=None):
-        chosen = {str(v) for v in self.format_value(value)}
         attributes = self.build_attrs(self.attrs, attrs)
-        html = [f'<select name="{escape(name)}"{flatatt(attributes)}>']
+        return mark_safe(  # noqa: S308 - the name is escaped, the options are safe
+            f'<select name="{escape(name)}"{flatatt(attributes)}>'
+            f"{self.render_options(value)}</select>"
+        )
+
+    def render_options(self, value) -> str:
+        """The options alone, ``value`` selected (what htmx swaps into a list)."""
+        chosen = {str(v) for v in self.format_value(value)}
+        html = []
         found = False
 
         def option(option_value, label):
@@ -45,5 +52,4 @@ class ListSelect(forms.Select):
                 html.append("</optgroup>")
             else:
                 option(option_value, label)
-        html.append("</select>")
         return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

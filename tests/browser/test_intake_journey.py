@@ -25,7 +25,10 @@ def sign_in(page, user):
 def fill_where_you_work(page):
     page.locator("#id_full_name").fill("Avery Park")
     page.locator("#id_title").fill("Associate Product Manager")
+    # Choosing the unit swaps its teams in for the grouped list (htmx); the team is
+    # chosen from those.
     page.locator("#id_business_unit").select_option(label="Veterans")
+    expect(page.locator("#id_team optgroup")).to_have_count(0)
     page.locator("#id_team").select_option(label="Benefits Portal (Veterans)")
     page.locator("#id_time_zone").select_option("America/Chicago")
 

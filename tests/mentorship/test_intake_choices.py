@@ -71,8 +71,8 @@ def test_the_team_list_narrows_to_the_chosen_unit(client):
     from tests.factories import BusinessUnitFactory, TeamFactory
 
     health, tax = BusinessUnitFactory(name="Health"), BusinessUnitFactory(name="Tax")
-    TeamFactory(name="Marketplace <b>", business_unit=health)
-    TeamFactory(name="Filing", business_unit=tax)
+    marketplace = TeamFactory(name="Marketplace <b>", business_unit=health)
+    filing = TeamFactory(name="Filing", business_unit=tax)
     url = reverse("intake_teams")
     assert client.get(url).status_code == 302  # signed-in people only
 
@@ -86,6 +86,17 @@ def test_the_team_list_narrows_to_the_chosen_unit(client):
         assert '<optgroup label="Health">' in every
         assert '<optgroup label="Tax">' in every
 
+    # A team picked before the unit stays picked when it is one of the unit's ...
+    kept = client.get(url, {"business_unit": health.pk, "team": marketplace.pk}).content.decode()
+    assert f'<option value="{marketplace.pk}" selected>' in kept
+    assert '<option value="" selected>' not in kept
+    # ... and another unit's team (or junk) falls back to "Choose your team".
+    for team in (filing.pk, "x", "9" * 30):
+        reset = client.get(url, {"business_unit": health.pk, "team": team}).content.decode()
+        assert reset.startswith('<option value="">Choose your team</option>')
+        assert " selected" not in reset  # the browser shows the first option
+        assert "Filing" not in reset
+
 
 def test_without_script_the_teams_are_grouped_and_a_bound_form_keeps_them_narrowed():
     from tests.factories import BusinessUnitFactory, TeamFactory
@@ -96,9 +107,9 @@ def test_without_script_the_teams_are_grouped_and_a_bound_form_keeps_them_narrow
     user = UserFactory()
     fresh = str(ProfileForm(instance=Profile(user=user), user=user)["team"])
     assert '<optgroup label="Health">' in fresh
-    assert 'hx-get="/intake/teams/"' in str(
-        ProfileForm(instance=Profile(user=user), user=user)["business_unit"]
-    )
+    unit_list = str(ProfileForm(instance=Profile(user=user), user=user)["business_unit"])
+    assert 'hx-get="/intake/teams/"' in unit_list
+    assert 'hx-include="#id_team"' in unit_list
     bound = ProfileForm({"business_unit": str(tax.pk)}, instance=Profile(user=user), user=user)
     assert "Filing (Tax)" in str(bound["team"])
     assert "Marketplace" not in str(bound["team"])
