@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from mentorship.common.audit import audit_target
 from mentorship.common.background import enqueue_on_commit
@@ -67,6 +68,16 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:200]
 
 
+def _rendered(template: str, context: dict) -> dict:
+    """The email's two bodies, with times in the program's zone whoever's request (and
+    browser zone, mentorship.common.local_time) queues it."""
+    with timezone.override(settings.TIME_ZONE):
+        return {
+            "body_text": render_to_string(f"{template}.txt", context),
+            "body_html": render_to_string(f"{template}.html", context),
+        }
+
+
 def notification_queue(
     *,
     kind: str,
@@ -105,8 +116,7 @@ def notification_queue(
         period=period,
         to_email=user.email,
         subject=f"[{settings.PROGRAM_NAME}] {subject}",
-        body_text=render_to_string(f"{template}.txt", context),
-        body_html=render_to_string(f"{template}.html", context),
+        **_rendered(template, context),
         attachments=attachments or [],
         skipped=skipped,
     )

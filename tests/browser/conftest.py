@@ -52,8 +52,11 @@ def page(browser, live_server, request, settings):
     starter_topics_install()
     codes_used.clear()
 
+    zone = request.node.get_closest_marker("browser_zone")
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        **({"timezone_id": zone.args[0]} if zone else {}),
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
