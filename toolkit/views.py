@@ -5,19 +5,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
-from matching.selectors import active_matches_of, pair_suggestions, viewer_role
+from matching.selectors import active_matches_of, pairs_suggestions
 from toolkit import selectors, services
 from toolkit.forms import TopicFilterForm
 from toolkit.markdown import render_markdown
-
-
-def _pair_suggestions(user):
-    """Suggestions for the viewer's newest active match, if they have one."""
-    match = active_matches_of(user).first()
-    if match is None:
-        return None, []
-    role = viewer_role(match=match, user=user)
-    return match, pair_suggestions(match=match, viewer_role=role)
 
 
 @login_required
@@ -31,10 +22,14 @@ def topic_list(request):
     if request.htmx:
         # Filtering and search swap only the results; without scripts the whole page loads.
         return render(request, "toolkit/_results.html", context)
-    match, suggestions = _pair_suggestions(request.user)
+    # Suggestions for each of the viewer's pairs (a mentor of two hears about both).
+    matches = list(active_matches_of(request.user))
     context.update(
-        match=match,
-        suggestions=suggestions,
+        suggestions=[
+            (match, topics)
+            for match, topics in pairs_suggestions(matches=matches, user=request.user)
+            if topics
+        ],
         saved=list(selectors.bookmarked_topics(request.user)[:5]),
     )
     return render(request, "toolkit/topic_list.html", context)

@@ -96,6 +96,9 @@ def test_apm_logs_a_meeting_mentor_sees_it_and_suggestions_move_on(page, axe_che
     after = pair_suggestions(match=pair, viewer_role="apm", limit=100)
     assert not set(first_two) & set(after)
     page.goto("/toolkit/")
-    suggested = page.locator("section[aria-labelledby=suggested-heading]")
+    suggested = page.locator(f"section[aria-labelledby=suggested-heading-{pair.pk}]")
+    expect(suggested.get_by_role("heading", level=2)).to_have_text(
+        f"Suggested for you and {pair.apm.user.get_short_name()}"
+    )
     for topic in first_two:
         expect(suggested).not_to_contain_text(topic.title)

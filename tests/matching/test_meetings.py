@@ -159,3 +159,32 @@ def test_a_mentor_of_two_gets_topics_for_each_mentee(client, committee, make_apm
     page = client.get(reverse("home")).content.decode()
     assert "Topics for your next conversation with Avery Park</h2>" in page
     assert "Topics for your next conversation with Noor &lt;i&gt;Haddad&lt;/i&gt;</h2>" in page
+
+
+def test_the_toolkit_suggests_topics_for_each_mentee_in_queries_that_do_not_grow(
+    client, committee, make_apm, make_mentor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mentor = make_mentor(capacity=3, topics=("career-growth",))
+    url = reverse("toolkit:topics")
+
+    def add_mentee(name):
+        apm = make_apm(topics=("career-growth",), user__full_name=name)
+        matching_services.match_create_by_hand(apm=apm, mentor=mentor, acting_user=committee)
+
+    add_mentee("Avery Park")
+    client.force_login(mentor.user)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    add_mentee("N<i>oor</i> Haddad")
+    add_mentee("Sam Lee")
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(url).content.decode()
+    assert len(three) == len(one)
+    for heading in ("Avery", "N&lt;i&gt;oor&lt;/i&gt;", "Sam"):
+        assert f">Suggested for you and {heading}</h2>" in page
+    # Each pair's cards have their own ids (labels stay unique on the page).
+    ids = [part.split('"', 1)[0] for part in page.split(' id="topic-')[1:]]
+    assert len(ids) == len(set(ids)) > 3
