@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from matching.engine.words import APM, MENTOR
 from matching.models import Match
-from matching.selectors import match_words
+from matching.selectors import match_words, with_run_weights
 from mentorship.models import Notification
 from mentorship.outbox.queue import notification_queue
 
@@ -50,11 +50,13 @@ INTRODUCTION_GRACE = timedelta(minutes=2)
 def introductions_queue(*, match_ids) -> int:
     """Queue the introductions of those of these active matches not introduced yet."""
     matches = list(
-        Match.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk__in=match_ids, introduced_at=None, status=Match.Status.ACTIVE)
-        .select_related("cohort", "apm__user__profile", "mentor__user__profile")
-        .prefetch_related("apm__topics")
-        .order_by("pk")
+        with_run_weights(
+            Match.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=match_ids, introduced_at=None, status=Match.Status.ACTIVE)
+            .select_related("cohort", "apm__user__profile", "mentor__user__profile")
+            .prefetch_related("apm__topics")
+            .order_by("pk")
+        )
     )
     for match in matches:
         match_introduction_queue(match=match)

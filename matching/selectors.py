@@ -8,7 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -250,7 +250,7 @@ def matches_for_user(user):
     through the indexes on the match's two enrollment columns; filtering on the two
     joined users instead scanned every match in the organisation.
     """
-    return (
+    return with_run_weights(
         _matches_of(user)
         .select_related("cohort", "apm__user", "mentor__user",
                         "apm__user__profile__business_unit",
@@ -258,6 +258,12 @@ def matches_for_user(user):
         .prefetch_related(Prefetch("apm__topics"))
         .order_by("-created_at")
     )  # fmt: skip
+
+
+def with_run_weights(matches):
+    """``run_weights`` on each match: the weights of the run that proposed it (None for a
+    hand match), read in the same query, for ``match_words``."""
+    return matches.annotate(run_weights=F("proposal__run__weights"))
 
 
 def _matches_of(user):
@@ -354,9 +360,11 @@ WORDS_NEED_SHARING = {"shared_interests": "topics", "career_track": "career_trac
 def match_words(match: Match, *, viewer: str, mentor_topics: Collection[int] | None = None) -> str:
     """Why the two were matched, in words for ``viewer`` ("apm" or "mentor"), no points.
 
-    Read from the two people as they are now, with the default weights, so a hand
-    match gets words too. Expects the profiles and the APM's topics loaded
-    (``matches_for_user``); ``mentor_topics`` saves the query for the mentor's.
+    Read from the two people as they are now, weighed as the run that proposed the
+    pair weighed them (a part the committee gave no points is not mentioned), or with
+    the default weights for a hand match. Expects the profiles, the APM's topics and
+    ``run_weights`` loaded (``matches_for_user``); ``mentor_topics`` saves the query for
+    the mentor's.
     """
     if mentor_topics is None:
         mentor_topics = _topics_by_enrollment(enrollment_ids=[match.mentor_id])[match.mentor_id]
@@ -372,8 +380,20 @@ def match_words(match: Match, *, viewer: str, mentor_topics: Collection[int] | N
         _mentor_record(match.mentor, topics, now, 0, spellings),
         viewer=viewer,
         category_names={c.pk: c.name for c in apm_topics},
+        weights=_run_weights(match),
         leave_out=leave_out,
     )
+
+
+def _run_weights(match: Match) -> Weights:
+    if hasattr(match, "run_weights"):
+        weights = match.run_weights
+    else:  # not read with the match (with_run_weights): one query
+        weights = match.proposal.run.weights if match.proposal_id else None
+    try:
+        return Weights.from_dict(weights or {})
+    except ValueError:  # a run saved before the weights were checked
+        return Weights()
 
 
 def match_words_attach(matches: list[Match], *, viewer: str) -> None:

@@ -52,3 +52,32 @@ def test_the_mentor_is_not_told_what_the_apm_chose_not_to_share(client, approved
     why = mail.body.split("Why you two: ")[1].splitlines()[0]
     assert why.startswith("You work in different business units")
     assert "growth" not in why
+
+
+def test_the_words_weigh_the_parts_as_the_run_did(
+    cohort, committee, client, make_apm, make_mentor, django_capture_on_commit_callbacks,
+    mailoutbox,
+):  # fmt: skip
+    apm = make_apm(prefers_other_unit=True, shared_with_mentor=["goals"])
+    make_mentor(capacity=1)
+    # The committee gave a different business unit no points in this run.
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_request(cohort=cohort, acting_user=committee, weights={"other_unit": 0})
+    proposal = Proposal.objects.get(run=run, apm=apm)
+    with django_capture_on_commit_callbacks(execute=True):
+        match = services.proposal_approve(proposal=proposal, acting_user=committee)
+
+    client.force_login(apm.user)
+    why = client.get(reverse("home")).content.decode().split("Why you two:</strong>")[1]
+    assert "You both care about" in why.split("</p>")[0]
+    assert "business unit" not in why.split("</p>")[0]
+    mail = next(m for m in mailoutbox if m.to == [apm.user.email])
+    assert "business unit" not in mail.body.split("Why you two: ")[1].splitlines()[0]
+    # Read without the run alongside (one more query), the words are the same.
+    from matching.models import Match
+    from matching.selectors import match_words
+
+    bare = Match.objects.select_related("apm__user__profile", "mentor__user__profile").get(
+        pk=match.pk
+    )
+    assert "business unit" not in match_words(bare, viewer="apm")
