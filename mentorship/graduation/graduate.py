@@ -29,6 +29,7 @@ GRADUATION_NO_ACTIVE_MATCH = (
 def _graduation_emails(*, match, guide: GraduationGuide) -> None:
     apm, mentor = match.apm.user, match.mentor.user
     guide_url = absolute_url(reverse("graduation_guide"))
+    meetings = match.meetings.count()
     notification_queue(
         kind=Notification.Kind.GRADUATION,
         user=apm,
@@ -39,7 +40,7 @@ def _graduation_emails(*, match, guide: GraduationGuide) -> None:
             "cohort": match.cohort,
             "mentor": mentor,
             "guide_url": guide_url,
-            "meetings": match.meetings.count(),
+            "meetings": meetings,
         },
     )
     notification_queue(
@@ -48,7 +49,7 @@ def _graduation_emails(*, match, guide: GraduationGuide) -> None:
         obj=match,
         subject=f"Thank you for mentoring {apm.display_name}",
         template="mentorship/email/graduation_mentor_thanks",
-        context={"cohort": match.cohort, "apm": apm},
+        context={"cohort": match.cohort, "apm": apm, "meetings": meetings},
     )
     cohort = next_mentor_cohort(after=match.cohort)
     if cohort is not None:

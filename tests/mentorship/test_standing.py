@@ -87,6 +87,28 @@ def test_the_graduation_email_never_praises_meetings_that_did_not_happen(
     (congratulations,) = [m for m in mailoutbox if "Congratulations" in m.subject]
     assert "logged no meetings" in congratulations.body
     assert "the work you put into the program" not in congratulations.body
+    (thanks,) = [m for m in mailoutbox if "Thank you for mentoring" in m.subject]
+    for body in (thanks.body, thanks.alternatives[0][0]):
+        assert "You two logged no meetings in the program" in body
+        assert "the time and care it took" not in body
+
+
+def test_the_mentors_thanks_counts_the_meetings_they_had(
+    match, committee, promoted, next_cohort, mailoutbox, django_capture_on_commit_callbacks
+):
+    from matching.models import Meeting
+    from mentorship import graduation
+
+    for days in (30, 10):
+        Meeting.objects.create(
+            match=match, logged_by=match.apm.user, duration_minutes=30,
+            occurred_on=timezone.localdate() - timedelta(days=days),
+        )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        graduation.apm_graduate(match=match, acting_user=committee)
+    (thanks,) = [m for m in mailoutbox if "Thank you for mentoring" in m.subject]
+    assert "Thank you for mentoring them (2 meetings): the committee knows" in thanks.body
+    assert "logged no meetings" not in thanks.body
 
 
 def test_answering_the_cohorts_survey_ticks_the_guides_survey_step(match, guide):
