@@ -8,6 +8,7 @@ approvals only once intake has closed, surveys only once the program has started
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
+from mentorship.common.background import enqueue_on_commit
 from mentorship.common.lifecycle import transition
 from mentorship.models import COHORT_MOVE_REFUSED, Cohort, Enrollment, Role, User
 
@@ -20,6 +21,9 @@ COHORT_NOT_SURVEYABLE = (
     "%(cohort)s is “%(status)s”. Surveys ask about a program that has started: mark the "
     "cohort active first."
 )
+# Graduates told "we'll email you when the next cohort opens" hear the day it does
+# (mentorship.graduation.graduate_invitations_queue; the daily scan is its sweep).
+GRADUATE_INVITATION_TASK = "mentorship.journey.tasks.graduate_invitation_scan"
 INTAKE_CLOSED_SUMMARY = (
     "Intake closed for %(cohort)s: %(apms)s APMs and %(mentors)s mentors are in."
 )
@@ -29,13 +33,16 @@ def cohort_transition(*, cohort: Cohort, to_status: str, acting_user: User | Non
     """Move a cohort one step along its lifecycle (locked, checked, audited)."""
     previous = Cohort.Status(cohort.status).label
     target = Cohort.Status(to_status).label
-    return transition(
+    cohort = transition(
         cohort,
         to=to_status,
         actor=acting_user,
         action="cohort.transition",
         summary=f"{cohort.name}: {previous} → {target}",
     )
+    if to_status == Cohort.Status.INTAKE_OPEN:
+        enqueue_on_commit(GRADUATE_INVITATION_TASK)
+    return cohort
 
 
 def cohort_intake_counts(*, cohort: Cohort) -> dict:

@@ -10,7 +10,14 @@ from playwright.sync_api import expect
 from matching import meetings
 from matching import services as matching_services
 from matching.models import Match
-from mentorship.models import Cohort, Enrollment, GraduationGuide, Promotion, Role
+from mentorship.models import (
+    Cohort,
+    Enrollment,
+    GraduationGuide,
+    Notification,
+    Promotion,
+    Role,
+)
 from tests.browser.signin import enter_two_factor_code
 from tests.factories import PASSWORD, CohortFactory, committee_member
 from toolkit.models import Topic
@@ -151,3 +158,79 @@ def test_committee_graduates_an_apm_who_completes_the_guide_and_comes_full_circl
     expect(funnel_count(page, "graduated")).to_have_text("1")
     expect(page.locator("#funnel-mentor")).to_contain_text(re.compile(r"100%"))
     axe_check(page)
+
+
+def test_a_graduate_waits_for_the_next_intake_is_emailed_when_it_opens_and_mentors(
+    page, axe_check, journey_setting, mailoutbox
+):
+    """The next cohort's intake opens in ten days: the guide says when, the email comes
+    when the committee opens it, and the mentor intake starts from the new title."""
+    from mentorship import graduation
+
+    committee, match, next_cohort = journey_setting
+    apm_user = match.apm.user
+    opens = timezone.now() + timedelta(days=10)
+    Cohort.objects.filter(pk=next_cohort.pk).update(
+        status=Cohort.Status.DRAFT,
+        intake_opens_at=opens,
+        intake_closes_at=opens + timedelta(days=14),
+    )
+
+    # Avery reports the promotion; the committee confirms it and graduates Avery.
+    sign_in(page, apm_user)
+    page.get_by_role("link", name="Report a promotion").click()
+    axe_check(page)
+    page.get_by_label("Your new title").fill("Product Manager")
+    page.get_by_label("Date of the promotion").fill(
+        (timezone.localdate() - timedelta(days=2)).isoformat()
+    )
+    page.get_by_role("button", name="Report my promotion").click()
+    expect(page.get_by_role("status").first).to_contain_text("Product Manager")
+    graduation.promotion_confirm(promotion=Promotion.objects.get(), acting_user=committee)
+    graduation.apm_graduate(match=match, acting_user=committee)
+
+    # The guide's last step says when the next intake opens and promises the email.
+    page.goto("/")
+    page.get_by_role("link", name="Your graduation guide").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your graduation guide")
+    expect(
+        page.get_by_text(f"Intake for Spring 2027 opens on {opens:%B} {opens.day}")
+    ).to_be_visible()
+    expect(page.get_by_text("We'll email you that day")).to_be_visible()
+    axe_check(page)
+    page.screenshot(path="/tmp/graduation-waiting.png", full_page=True)  # noqa: S108
+    invitations = Notification.objects.filter(kind=Notification.Kind.MENTOR_INVITATION)
+    assert not invitations.exists()
+
+    # Ten days later the committee opens the intake from the cohorts list.
+    Cohort.objects.filter(pk=next_cohort.pk).update(intake_opens_at=timezone.now())
+    sign_in(page, committee)
+    page.goto("/admin/mentorship/cohort/")
+    page.get_by_role("row", name=re.compile("Spring 2027")).locator("input.action-select").check()
+    page.locator("select[name=action]").select_option(label="Open intake")
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist").last).to_contain_text("Now “Intake open”: Spring 2027.")
+    admin_content(axe_check, page)
+
+    # The invitation reaches Avery, with a link to the pre-filled mentor intake.
+    (invitation,) = invitations.filter(user=apm_user)
+    (mail,) = [m for m in mailoutbox if m.subject == invitation.subject]
+    link = re.search(r"http://\S+/intake/spring-2027/mentor/\?from=graduation", mail.body)
+    assert link, mail.body
+    sign_in(page, apm_user)
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mentor intake for Spring 2027")
+    expect(page.get_by_text("Welcome back, graduate.")).to_be_visible()
+    expect(page.locator("#id_title")).to_have_value("Product Manager")
+    expect(page.locator("#id_level")).to_have_value("product_manager")
+    track = page.get_by_role("group", name="Your own career track")
+    expect(track.get_by_role("radio", checked=True)).to_have_count(0)
+    axe_check(page)
+    page.get_by_label("People manager (I manage people)").check()
+    page.get_by_label("Every two weeks").check()
+    page.get_by_role("button", name="Submit intake").click()
+    expect(page.get_by_role("heading", name="You came full circle")).to_be_visible()
+    axe_check(page)
+    mentor = Enrollment.objects.get(user=apm_user, cohort=next_cohort, role=Role.MENTOR)
+    assert mentor.status == Enrollment.Status.SUBMITTED
+    assert GraduationGuide.objects.get().mentor_enrollment == mentor

@@ -60,6 +60,25 @@ def test_the_guide_says_when_the_next_intake_opens_and_the_email_comes_that_day(
     assert guide.full_circle_at is None
 
 
+def test_the_committee_opening_the_intake_invites_the_waiting_graduates_at_once(
+    match, promoted, committee, later, django_capture_on_commit_callbacks
+):
+    from mentorship import cohorts
+
+    graduation.apm_graduate(match=match, acting_user=committee)
+    Cohort.objects.filter(pk=later.pk).update(intake_opens_at=timezone.now())
+    later.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        cohorts.cohort_transition(
+            cohort=later, to_status=Cohort.Status.INTAKE_OPEN, acting_user=committee
+        )
+    assert not invitations(match.apm.user).exists()  # not before the opening commits
+    for callback in callbacks:
+        callback()
+    (invitation,) = invitations(match.apm.user)
+    assert invitation.object_key.endswith(f":{later.pk}")
+
+
 def test_without_a_date_the_guide_still_promises_the_email(
     client, match, promoted, committee, later
 ):
