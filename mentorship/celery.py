@@ -44,6 +44,11 @@ app.conf.beat_schedule = {
         "task": "matching.tasks.no_meeting_reminder_scan",
         "schedule": crontab(hour=13, minute=5),
     },
+    # Every day at 03:15 UTC: attributed survey answers past ATTRIBUTED_ANSWERS_MONTHS go.
+    "attributed-answers-retention": {
+        "task": "surveys.tasks.attributed_answers_purge",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Every day at 13:30 UTC: survey reminders that are due (at most two per person).
     "survey-reminders": {
         "task": "surveys.tasks.send_survey_reminders",

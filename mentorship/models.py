@@ -427,15 +427,16 @@ class Notification(TimeStampedModel):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Not sent (turned off)"
+        CANCELLED = "cancelled", "Not sent (account deleted)"
 
     # The workers' moves (claim, sent, a failure, the sweep releasing an expired claim)
     # are conditional updates on these states, not audited one by one; the
     # committee's retry (failed → pending) goes through lifecycle.transition.
     lifecycle = Lifecycle(
         {
-            Status.PENDING: {Status.SENDING},
+            Status.PENDING: {Status.SENDING, Status.CANCELLED},
             Status.SENDING: {Status.SENT, Status.PENDING, Status.FAILED},
-            Status.FAILED: {Status.PENDING},
+            Status.FAILED: {Status.PENDING, Status.CANCELLED},
         },
         advice="Only an email that failed can be sent again.",
     )

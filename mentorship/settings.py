@@ -474,6 +474,11 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Issue 16: attributed survey answers are deleted this many months after they were given
+# (surveys.retention, daily). Anonymous answers name nobody and stay.
+ATTRIBUTED_ANSWERS_MONTHS = env.int("ATTRIBUTED_ANSWERS_MONTHS", default=24)
+if ATTRIBUTED_ANSWERS_MONTHS < 1:
+    raise ImproperlyConfigured("ATTRIBUTED_ANSWERS_MONTHS must be 1 or more (months).")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

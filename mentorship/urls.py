@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from matching import urls as matching_urls
 from mentorship import views
+from mentorship.privacy import views as privacy_views
 
 # The admin signs in through allauth's pages, so rate limits, email verification and
 # two-factor sign-in apply to the committee exactly as to everyone else.
@@ -44,6 +45,10 @@ urlpatterns = [
         views.notification_unsubscribe,
         name="notification_unsubscribe",
     ),
+    path("account/data/", privacy_views.my_data, name="my_data"),
+    path("account/data/download/", privacy_views.my_data_download, name="my_data_download"),
+    path("account/delete/", privacy_views.account_delete, name="account_delete"),
+    path("account/deleted/", privacy_views.account_deleted, name="account_deleted"),
     path("dev/mail/", views.dev_mail, name="dev_mail"),
     path("dev/mail/<str:name>/", views.dev_mail, name="dev_mail_message"),
     path("accounts/", include("allauth.urls")),

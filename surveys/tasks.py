@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from surveys import emails, services
+from surveys import emails, retention, services
 from surveys.models import Ballot, Survey
 
 EMAIL_RETRY = {
@@ -107,3 +107,9 @@ def run_survey_schedule() -> dict:
     for survey_id in closed_ids:
         seal_survey_responses.delay(survey_id)
     return {"invited": len(open_ids), "mixed": len(mix_ids), "sealed": len(closed_ids)}
+
+
+@shared_task
+def attributed_answers_purge() -> int:
+    """Daily: delete attributed answers past ATTRIBUTED_ANSWERS_MONTHS (safe to run twice)."""
+    return retention.attributed_answers_purge()

@@ -39,6 +39,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("graduation", ("mentorship.graduation", "mentorship.intake")),
     ("surveys", ("surveys",)),
     ("journey", ("mentorship.journey",)),
+    # A person's own data reads and erases every sub-domain's rows about them.
+    ("privacy", ("mentorship.privacy",)),
 ]
 # The interface and the project's wiring: any module with one of these parts.
 INTERFACE_PARTS = frozenset({

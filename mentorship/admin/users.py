@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
 from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -19,9 +20,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from mentorship import accounts
+from mentorship import accounts, privacy
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_deletion import SummarisedDeletionMixin
 from mentorship.common.admin_input import AdminInputMixin
@@ -51,7 +53,7 @@ class UserAdmin(AdminInputMixin, SummarisedDeletionMixin, LargeTableAdminMixin, 
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
-    actions = ["committee_add_selected", "committee_remove_selected"]
+    actions = ["committee_add_selected", "committee_remove_selected", "erase_selected"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -160,6 +162,35 @@ class UserAdmin(AdminInputMixin, SummarisedDeletionMixin, LargeTableAdminMixin, 
             lambda user: accounts.committee_member_remove(user=user, acting_user=request.user),
             "Removed from the committee:",
         )
+
+    @admin.action(
+        description="Delete accounts at their owners' request (erase personal data)",
+        permissions=["change"],
+    )
+    def erase_selected(self, request, queryset):
+        users = list(queryset.order_by("pk")[:100])
+        reason = request.POST.get("erase_reason", "").strip()[:500]
+        if request.POST.get("confirm_erase") != "yes" or not reason:
+            # Erasing cannot be undone: say what goes, and ask how the person asked.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Delete these accounts?",
+                "opts": self.model._meta,
+                "people": users,
+                "action": "erase_selected",
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "reason": reason,
+                "reason_missing": request.POST.get("confirm_erase") == "yes" and not reason,
+            }
+            return TemplateResponse(request, "admin/mentorship/user/confirm_erase.html", context)
+        apply_each(
+            request,
+            users,
+            lambda user: privacy.account_erase(user=user, acting_user=request.user, reason=reason),
+            "Deleted the accounts of",
+            lambda user: user.display_name,
+        )
+        return None
 
     def has_manage_committee_permission(self, request):
         return request.user.is_superuser

@@ -279,6 +279,8 @@ NOT_COMMITTEE_PAGES = frozenset({
     "surveys:submit", "surveys:my_answers", "matching:next_meeting_ics", "favicon",
     # DEBUG only (a 404 otherwise), for whoever runs the site locally.
     "dev_mail", "dev_mail_message",
+    # A person's own data (issue 16): everyone's, behind the password again.
+    "my_data", "my_data_download", "account_delete", "account_deleted",
 })  # fmt: skip
 
 
