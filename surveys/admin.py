@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from mentorship import roster
 from mentorship.common.admin_actions import apply_each
 from mentorship.common.admin_deletion import KeepsHistoryMixin, SummarisedDeletionMixin
 from mentorship.common.admin_input import (
@@ -26,9 +27,9 @@ from mentorship.common.admin_input import (
     ValidatedListFilter,
 )
 from mentorship.common.admin_paging import LargeTableAdminMixin, row_count
-from surveys import services
-from surveys.forms import FromTemplateForm, SurveyAdminForm
-from surveys.models import Invitation, Question, Survey
+from surveys import eligible, services
+from surveys.forms import EligibleUploadForm, FromTemplateForm, SurveyAdminForm
+from surveys.models import EligiblePerson, EligiblePromotion, Invitation, Question, Survey
 
 
 class QuestionInline(admin.TabularInline):
@@ -332,3 +333,99 @@ class InvitationAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
     @admin.display(description="Answered", boolean=True)
     def has_answered(self, invitation):
         return invitation.completed_on is not None
+
+
+# --- The eligible population (the outcomes' comparison group) ---------------------------
+
+# Importing adds and changes eligible people; whoever may add them may import.
+IMPORT_ELIGIBLE_PERMISSION = "surveys.add_eligibleperson"
+
+
+@admin.register(EligiblePerson)
+class EligiblePersonAdmin(AdminInputMixin, admin.ModelAdmin):
+    """Read-only rows: the population changes only by importing the HR file again."""
+
+    list_display = ["email", "title", "level", "hired_on", "promotion_count"]
+    list_filter = ["level"]
+    search_fields = ["email", "title"]
+    date_hierarchy = "hired_on"
+    readonly_fields = ["email", "title", "level", "hired_on", "promotion_dates"]
+    fields = readonly_fields
+    change_list_template = "admin/surveys/eligibleperson/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(promotion_count=row_count(EligiblePromotion.objects.all(), "person"))
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Promotions", ordering="promotion_count")
+    def promotion_count(self, person):
+        return person.promotion_count
+
+    @admin.display(description="Promotion dates")
+    def promotion_dates(self, person):
+        dates = person.promotions.values_list("promoted_on", flat=True)
+        return ", ".join(day.isoformat() for day in dates) or "none"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": request.user.has_perm(IMPORT_ELIGIBLE_PERMISSION),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="surveys_eligibleperson_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """The roster import's page, for the eligible population: check, then save."""
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not request.user.has_perm(IMPORT_ELIGIBLE_PERMISSION):
+            raise PermissionDenied
+        result = None
+        if request.method == "POST":
+            form = EligibleUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                result = eligible.eligible_import(
+                    data=upload.read(),
+                    dry_run=form.cleaned_data["dry_run"],
+                    acting_user=request.user,
+                )
+                if result.ok and not result.dry_run:
+                    self.message_user(
+                        request, f"Imported {upload.name}. {result.summary()}", messages.SUCCESS
+                    )
+                    for note in result.notes:
+                        self.message_user(request, note, messages.WARNING)
+                    return HttpResponseRedirect(reverse("admin:surveys_eligibleperson_changelist"))
+        else:
+            form = EligibleUploadForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import eligible population",
+            "opts": self.opts,
+            "form": form,
+            "result": result,
+            "columns": eligible.COLUMNS,
+            "levels": EligiblePerson._meta.get_field("level").choices,
+            "limit": roster.megabytes(roster.MAX_ROSTER_BYTES),
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/surveys/eligibleperson/import.html", context)

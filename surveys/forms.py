@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
+from mentorship import roster
 from mentorship.models import Cohort
 from surveys.models import Question, Survey
 from surveys.services import QUESTION_NOT_IN_SURVEY, TEXT_LIMIT, survey_dates_check
@@ -172,3 +173,33 @@ class SurveyAdminForm(forms.ModelForm):
                 except ValidationError as error:
                     self.add_error(None, error)
         return cleaned
+
+
+class EligibleUploadForm(forms.Form):
+    """The eligible-population file, as the roster's upload takes its file."""
+
+    file = forms.FileField(
+        label="Eligible population file (CSV)",
+        help_text=(
+            "One row per person who could have joined, below a header row naming the columns. "
+            f"Up to {roster.megabytes(roster.MAX_ROSTER_BYTES)}."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        required=False,
+        label="Check only (dry run): look for problems without importing anything",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused before it is read: the size comes from the upload's headers.
+        if upload.size > roster.MAX_ROSTER_BYTES:
+            raise ValidationError(
+                roster.FILE_TOO_LARGE,
+                code="too_large",
+                params={
+                    "size": roster.megabytes(upload.size),
+                    "limit": roster.megabytes(roster.MAX_ROSTER_BYTES),
+                },
+            )
+        return upload

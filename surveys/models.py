@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from mentorship.common.lifecycle import Lifecycle
 from mentorship.common.models import TimeStampedModel
-from mentorship.models import BusinessUnit, Cohort, Role
+from mentorship.models import BusinessUnit, Cohort, Profile, Role
 
 DEFAULT_PRIVACY_THRESHOLD = 5
 DEFAULT_REMINDER_DAYS = 7
@@ -443,3 +443,53 @@ class Tally(models.Model):
 
     def __str__(self):
         return f"Tally of {self.survey}"
+
+
+# --- The comparison group --------------------------------------------------------------
+
+
+class EligiblePerson(TimeStampedModel):
+    """Someone who could have joined the program, from the committee's HR file.
+
+    The outcomes page compares participants' promotions with those of the people here
+    who did not take part (``surveys.comparison``). No name is kept: the comparison
+    needs only level, tenure and promotion dates, and the email to recognise a
+    participant.
+    """
+
+    # Lowercased, as User.email is, so recognising a participant is an indexed equality.
+    email = models.EmailField(unique=True)
+    title = models.CharField(max_length=120, blank=True)
+    level = models.CharField(
+        max_length=20, choices=Profile.Level.choices, help_text="The level in the file: now."
+    )
+    hired_on = models.DateField()
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = "eligible person"
+        verbose_name_plural = "eligible population"
+        # The comparison keeps the people hired before a cohort's start.
+        indexes = [models.Index(fields=["hired_on"], name="eligible_hired_on_idx")]
+
+    def __str__(self):
+        return self.email
+
+
+class EligiblePromotion(models.Model):
+    """One promotion date of an eligible person, from the same file."""
+
+    person = models.ForeignKey(EligiblePerson, on_delete=models.CASCADE, related_name="promotions")
+    promoted_on = models.DateField()
+
+    class Meta:
+        ordering = ["person", "promoted_on"]
+        constraints = [
+            # Its index also serves the comparison's "promoted between these dates" lookup.
+            models.UniqueConstraint(
+                fields=["person", "promoted_on"], name="eligible_promotion_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person}: {self.promoted_on}"

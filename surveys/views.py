@@ -12,6 +12,7 @@ from mentorship.common.ratelimit import limit_writes
 from mentorship.common.spreadsheets import csv_response
 from mentorship.selectors import request_is_committee
 from surveys import exports, selectors, services
+from surveys.comparison import promotion_comparison
 from surveys.forms import AnswerForm
 from surveys.models import privacy_threshold
 from surveys.outcomes import outcomes_dashboard
@@ -196,7 +197,9 @@ def cohort_results_csv(request, cohort_id):
 def outcomes(request):
     if not request_is_committee(request):
         raise Http404("No such page.")
-    return render(request, "surveys/outcomes.html", outcomes_dashboard())
+    context = outcomes_dashboard()
+    context.update(promotion_comparison(cohorts=[row.cohort for row in context["cohorts"]]))
+    return render(request, "surveys/outcomes.html", context)
 
 
 @never_cache

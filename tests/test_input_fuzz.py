@@ -24,7 +24,7 @@ import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from itertools import product
@@ -54,7 +54,7 @@ from mentorship import graduation
 from mentorship.models import Cohort, Enrollment, GraduationGuide, Role
 from mentorship.outbox.queue import unsubscribe_token
 from surveys import services as surveys
-from surveys.models import Question, Survey
+from surveys.models import EligiblePerson, EligiblePromotion, Question, Survey
 from tests.factories import (
     BusinessUnitFactory,
     CohortFactory,
@@ -202,6 +202,13 @@ def world(categories, committee, django_capture_on_commit_callbacks) -> World:
     )
     unconfirmed = UserFactory(verified_email=False)
     address = EmailAddress.objects.create(user=unconfirmed, email=unconfirmed.email)
+    # The outcomes' comparison group (issue 16): a person for the admin's eligible pages.
+    EligiblePromotion.objects.create(
+        person=EligiblePerson.objects.create(
+            email=apm.user.email, level="product_manager", hired_on=date(2020, 1, 6)
+        ),
+        promoted_on=date(2022, 3, 1),
+    )
     world = World(cohort, open_cohort, apm, mentor, graduate, stranded, committee,
                   administrator, run, match, survey, template, topic)  # fmt: skip
     world.values = {

@@ -21,6 +21,9 @@ messages    every text shown to a person
 result      the counts, the problems (RowError) and the notes of one import
 batches     rows per query
 
+Reading, the header check, the email check and the report (ImportReport) are generic:
+the surveys' eligible-population import uses them too, with its own columns.
+
 The modules import each other directly; this package only gathers what callers use.
 """
 
@@ -64,9 +67,23 @@ from mentorship.roster.messages import (
     VALUE_TOO_LONG,
     YES_NO_INVALID,
 )
-from mentorship.roster.reading import MAX_ROSTER_BYTES, megabytes
-from mentorship.roster.result import RosterImportResult, RowError
-from mentorship.roster.schema import COLUMNS, REQUIRED_COLUMNS, ROSTER_COLUMNS, RosterColumn
+from mentorship.roster.reading import (
+    MAX_ROSTER_BYTES,
+    Record,
+    clean_cell,
+    megabytes,
+    read_csv,
+    within_size_limit,
+)
+from mentorship.roster.result import ImportReport, RosterImportResult, RowError
+from mentorship.roster.schema import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    ROSTER_COLUMNS,
+    RosterColumn,
+    match_header,
+)
+from mentorship.roster.validation import checked_email
 from mentorship.roster.writing import roster_import
 
 __all__ = [
@@ -111,10 +128,17 @@ __all__ = [
     "VALUE_REQUIRED",
     "VALUE_TOO_LONG",
     "YES_NO_INVALID",
+    "ImportReport",
+    "Record",
     "RosterColumn",
     "RosterImportResult",
     "RowError",
+    "checked_email",
+    "clean_cell",
+    "match_header",
     "megabytes",
+    "read_csv",
     "roster_export_rows",
     "roster_import",
+    "within_size_limit",
 ]

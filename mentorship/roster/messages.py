@@ -5,12 +5,13 @@ import did that the person might not expect.
 """
 
 # --- The file as a whole ---------------------------------------------------------------
+# These first ones are shared by every CSV import (the surveys' eligible population too).
 FILE_EMPTY = (
-    "The file is empty. Save the roster from your spreadsheet as CSV, with a header row, "
+    "The file is empty. Save the sheet from your spreadsheet as CSV, with a header row, "
     "and upload it again."
 )
 FILE_TOO_LARGE = (
-    "The file is %(size)s; the limit is %(limit)s. Split the roster into smaller files and "
+    "The file is %(size)s; the limit is %(limit)s. Split the rows into smaller files and "
     "import them one after the other."
 )
 FILE_IS_WORKBOOK = (

@@ -8,6 +8,7 @@ Those are read; a workbook or a UTF-16 file is refused with what to do instead.
 import codecs
 import csv
 import io
+from collections.abc import Callable
 
 from mentorship.common.spreadsheets import FORMULA_TRIGGERS
 from mentorship.roster.messages import (
@@ -20,7 +21,7 @@ from mentorship.roster.messages import (
     NOTE_CP1252,
     NOTE_DELIMITER,
 )
-from mentorship.roster.result import RosterImportResult
+from mentorship.roster.result import ImportReport
 from mentorship.roster.schema import header_columns
 
 # Bigger files are refused before they are read; 10 MB is ~50,000 people.
@@ -28,29 +29,34 @@ MAX_ROSTER_BYTES = 10 * 1024 * 1024
 DELIMITER_NAMES = {";": "semicolons", "\t": "tabs"}
 
 Record = tuple[int, list[str]]  # (line the record starts on, its cells)
+HeaderReader = Callable[[int, list[str], ImportReport], dict[str, int] | None]
 
 
-def within_size_limit(data: bytes, result: RosterImportResult) -> bool:
-    if len(data) <= MAX_ROSTER_BYTES:
+def within_size_limit(data: bytes, result: ImportReport, limit: int | None = None) -> bool:
+    limit = MAX_ROSTER_BYTES if limit is None else limit
+    if len(data) <= limit:
         return True
-    result.error(
-        None, "", FILE_TOO_LARGE, size=megabytes(len(data)), limit=megabytes(MAX_ROSTER_BYTES)
-    )
+    result.error(None, "", FILE_TOO_LARGE, size=megabytes(len(data)), limit=megabytes(limit))
     return False
 
 
-def read_roster(
-    data: bytes, result: RosterImportResult
-) -> tuple[dict[str, int], list[Record]] | None:
+def read_roster(data: bytes, result: ImportReport) -> tuple[dict[str, int], list[Record]] | None:
     """The roster columns' places in the header, and the records below it; or None."""
+    return read_csv(data, result, header=header_columns)
+
+
+def read_csv(
+    data: bytes, result: ImportReport, *, header: HeaderReader
+) -> tuple[dict[str, int], list[Record]] | None:
+    """Any import's columns' places (``header`` reads them) and the records; or None."""
     text = decode(data, result)
     if text is None:
         return None
     table = read_table(text, result)
     if table is None:
         return None
-    header_line, header, records = table
-    columns = header_columns(header_line, header, result)
+    header_line, header_cells, records = table
+    columns = header(header_line, header_cells, result)
     if columns is None:
         return None
     if not records:
@@ -59,7 +65,7 @@ def read_roster(
     return columns, records
 
 
-def decode(data: bytes, result: RosterImportResult) -> str | None:
+def decode(data: bytes, result: ImportReport) -> str | None:
     if not data.strip():
         result.error(None, "", FILE_EMPTY)
         return None
@@ -82,9 +88,7 @@ def decode(data: bytes, result: RosterImportResult) -> str | None:
     return text
 
 
-def read_table(
-    text: str, result: RosterImportResult
-) -> tuple[int, list[str], list[Record]] | None:
+def read_table(text: str, result: ImportReport) -> tuple[int, list[str], list[Record]] | None:
     """(header line, header cells, [(line, cells)]) with blank rows skipped, or None."""
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ","

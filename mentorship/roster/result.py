@@ -35,8 +35,27 @@ class RowError:
 
 
 @dataclass
-class RosterImportResult:
-    dry_run: bool
+class ImportReport:
+    """What any CSV import reports: its problems (RowError) and its notes.
+
+    The reading and header checks here take any subclass, so another import (the
+    surveys' eligible population) reuses them with its own counts.
+    """
+
+    dry_run: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, line: int | None, column: str, message: str, /, **params) -> None:
+        self.errors.append(RowError(line, column, message % params if params else message))
+
+
+@dataclass
+class RosterImportResult(ImportReport):
     rows: int = 0
     people_created: int = 0
     people_updated: int = 0
@@ -45,12 +64,6 @@ class RosterImportResult:
     unchanged: int = 0
     business_units_created: int = 0
     teams_created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTS}
@@ -60,6 +73,3 @@ class RosterImportResult:
         if self.business_units_created or self.teams_created:
             text += SUMMARY_NEW_PLACES % self.counts()
         return text
-
-    def error(self, line: int | None, column: str, message: str, /, **params) -> None:
-        self.errors.append(RowError(line, column, message % params if params else message))

@@ -16,7 +16,7 @@ from mentorship.roster.messages import (
     NOTE_COLUMNS_ABSENT,
     NOTE_EXTRA_COLUMNS,
 )
-from mentorship.roster.result import RosterImportResult
+from mentorship.roster.result import ImportReport
 
 
 @dataclass(frozen=True)
@@ -87,15 +87,39 @@ class RosterRow:
     goals: str | None = None
 
 
-def header_columns(
-    line: int, header: list[str], result: RosterImportResult
-) -> dict[str, int] | None:
+def header_columns(line: int, header: list[str], result: ImportReport) -> dict[str, int] | None:
     """Each roster column's index in the header, or None if the header has problems."""
+    return match_header(
+        line,
+        header,
+        result,
+        known=ROSTER_COLUMNS,
+        required=REQUIRED_COLUMNS,
+        kept_when_absent=KEPT_WHEN_ABSENT,
+        header_missing=HEADER_MISSING,
+    )
+
+
+def match_header(
+    line: int,
+    header: list[str],
+    result: ImportReport,
+    *,
+    known: tuple[str, ...],
+    required: tuple[str, ...],
+    kept_when_absent: tuple[str, ...] = (),
+    header_missing: str,
+) -> dict[str, int] | None:
+    """Each known column's index in any import's header, or None if it has problems.
+
+    Names match in any case, with spaces or hyphens for underscores; unknown columns
+    are ignored with a note, a missing required one or a repeated one is an error.
+    """
     columns: dict[str, int] = {}
     extra = []
     for index, name in enumerate(header):
         key = re.sub(r"[\s_-]+", "_", name.strip().lower())
-        if key in ROSTER_COLUMNS:
+        if key in known:
             if key in columns:
                 first, second = columns[key] + 1, index + 1
                 result.error(line, key, COLUMN_DUPLICATED, column=key, first=first, second=second)
@@ -103,14 +127,14 @@ def header_columns(
         elif key:
             extra.append(name.strip())
     if not columns:
-        result.error(line, "", HEADER_MISSING)
+        result.error(line, "", header_missing)
         return None
-    for column in REQUIRED_COLUMNS:
+    for column in required:
         if column not in columns:
             result.error(line, column, COLUMN_MISSING, column=column)
     if extra:
         result.notes.append(NOTE_EXTRA_COLUMNS % {"columns": ", ".join(extra)})
-    absent = [column for column in KEPT_WHEN_ABSENT if column not in columns]
+    absent = [column for column in kept_when_absent if column not in columns]
     if absent:
         result.notes.append(NOTE_COLUMNS_ABSENT % {"columns": ", ".join(absent)})
     return None if result.errors else columns

@@ -106,7 +106,7 @@ def _parse(record: Record, columns, categories, result: RosterImportResult) -> R
         if found:
             error(name, VALUE_CONTROL_CHARACTER, character=describe_character(found.group()))
 
-    row.email = _checked_email(cell("email"), lambda v: error("email", EMAIL_INVALID, value=v))
+    row.email = checked_email(cell("email"), lambda v: error("email", EMAIL_INVALID, value=v))
     row.full_name = cell("full_name")
     row.business_unit = cell("business_unit")
     row.team = cell("team")
@@ -123,7 +123,7 @@ def _parse(record: Record, columns, categories, result: RosterImportResult) -> R
 
     if "manager_email" in columns:
         raw = cell("manager_email")
-        row.manager_email = _checked_email(
+        row.manager_email = checked_email(
             raw, lambda v: error("manager_email", EMAIL_INVALID, value=v)
         )
         if raw and row.manager_email and row.manager_email == row.email:
@@ -163,7 +163,7 @@ def _parse(record: Record, columns, categories, result: RosterImportResult) -> R
     return row
 
 
-def _checked_email(value: str, report: Callable[[str], None]) -> str:
+def checked_email(value: str, report: Callable[[str], None]) -> str:
     if not value:
         return ""
     email = value.lower()
