@@ -1,3 +1,4 @@
+import logging
 import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -5,15 +6,20 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_added, email_removed
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
+from django.shortcuts import render
 from django.urls import reverse
 
 from mentorship.models import Notification, User
 from mentorship.outbox.queue import absolute_url, notification_queue_rendered, site_link
 from mentorship.selectors import account_notice_addresses
+
+logger = logging.getLogger(__name__)
 
 SIGNUP_DOMAIN_NOT_ALLOWED = (
     "Sign-up is open to work email addresses only (%(domains)s). "
@@ -47,6 +53,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 params={"domains": ", ".join("@" + d for d in settings.ALLOWED_SIGNUP_DOMAINS)},
             )
         return email
+
+    def is_open_for_signup(self, request):
+        """Sign-up with a password; with PASSWORD_LOGIN=0 people arrive through the
+        company's identity provider instead (SocialAccountAdapter.is_open_for_signup)."""
+        return settings.PASSWORD_LOGIN
 
     def save_user(self, request, user, form, commit=True):
         """The name asked at sign-up (mentorship.forms.SignupForm) is the account's name."""
@@ -116,6 +127,63 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         for address in addresses:
             super().send_notification_mail(template_prefix, user, context, email=address)
+
+
+def provider_name(data: dict) -> str:
+    """The person's name from the provider's claims: ``name``, else given and family name."""
+    name = data.get("name") or f"{data.get('first_name') or ''} {data.get('last_name') or ''}"
+    return " ".join(str(name).split())
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Sign-in with the company's OpenID Connect provider (issue 16).
+
+    The provider is trusted to say who someone is, not which addresses may join: the
+    domain allow-list holds for it as for sign-up with a password.
+    """
+
+    def pre_social_login(self, request, sociallogin):
+        # Every provider sign-in passes here, a returning person's included, before
+        # anyone is signed in, linked or created. allauth has already dropped the
+        # addresses that AccountAdapter.clean_email refuses, so the claim is read too.
+        claims = sociallogin.provider.extract_common_fields(sociallogin.account.extra_data)
+        addresses = {address.email for address in sociallogin.email_addresses}
+        addresses |= {str(claims.get("email") or "").lower()} - {""}
+        if settings.ALLOWED_SIGNUP_DOMAINS and (
+            not addresses or not all(email_domain_allowed(email) for email in addresses)
+        ):
+            context = {
+                "email": ", ".join(sorted(addresses)),
+                "domains": ", ".join("@" + d for d in settings.ALLOWED_SIGNUP_DOMAINS),
+            }
+            raise ImmediateHttpResponse(
+                render(request, "socialaccount/domain_not_allowed.html", context, status=403)
+            )
+        name = provider_name(claims)
+        user = sociallogin.user
+        if sociallogin.is_existing and name and not user.full_name:
+            # An account made without a name (a roster import, say) takes the provider's.
+            user.full_name = name
+            user.save(update_fields=["full_name"])
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        # The page shows no detail; whoever runs the site finds it here (a wrong
+        # OIDC_CLIENT_SECRET, a provider that is down, a token for another client).
+        logger.warning(
+            "Company sign-in failed (%s): %r", error, exception, extra={"provider": provider.id}
+        )
+        super().on_authentication_error(request, provider, error, exception, extra_context)
+
+    def is_open_for_signup(self, request, sociallogin):
+        # Not the account adapter's answer: PASSWORD_LOGIN=0 closes only sign-up by password.
+        return True
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        user.full_name = provider_name(data)
+        return user
 
 
 @receiver(email_added, dispatch_uid="mentorship_notify_email_added")

@@ -10,6 +10,7 @@ are set.
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -272,6 +273,77 @@ ALLOWED_SIGNUP_DOMAINS = [
     if domain.strip()
 ]
 
+# --- Company sign-in (issue 16): the company's OpenID Connect identity provider -----
+# allauth's social accounts are always installed, so the schema and the URLs are the
+# same whether or not a provider is configured (and tests can switch one on in
+# settings). Without the four OIDC_ variables the provider list is empty and no page
+# shows anything of it. The provider lives in settings, not in database rows.
+INSTALLED_APPS += [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "mentorship.signin",  # after socialaccount: takes its admins out (signin/admin.py)
+]
+OIDC_NAME = env("OIDC_NAME", default="")
+OIDC_SERVER_URL = env("OIDC_SERVER_URL", default="")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+_oidc = [OIDC_NAME, OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET]
+if any(_oidc) and not all(_oidc):
+    raise ImproperlyConfigured(
+        "Company sign-in needs all four of OIDC_NAME, OIDC_SERVER_URL, OIDC_CLIENT_ID and "
+        "OIDC_CLIENT_SECRET; set the missing ones or unset them all."
+    )
+# The provider's URLs are /accounts/oidc/<provider_id>/login/ and .../login/callback/;
+# the callback is the redirect URI to register with the identity provider.
+OIDC_PROVIDER_ID = "company"
+
+
+def oidc_app(*, name: str, server_url: str, client_id: str, secret: str) -> dict:
+    """The one entry of SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] (tests reuse it)."""
+    return {
+        "provider_id": OIDC_PROVIDER_ID,
+        "name": name,
+        "client_id": client_id,
+        "secret": secret,
+        "settings": {"server_url": server_url},
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # The provider is told a one-time secret for each sign-in, so a stolen code
+        # cannot be exchanged by anyone else.
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            oidc_app(
+                name=OIDC_NAME,
+                server_url=OIDC_SERVER_URL,
+                client_id=OIDC_CLIENT_ID,
+                secret=OIDC_CLIENT_SECRET,
+            )
+        ]
+        if all(_oidc)
+        else [],
+    }
+}
+SOCIALACCOUNT_ADAPTER = "mentorship.adapters.SocialAccountAdapter"
+# A new person with an address and a name from the provider gets an account at once,
+# no form in between (the name fills full_name: SocialAccountAdapter.populate_user).
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+# Someone who already has an account with that address is signed in to it, and the
+# provider is linked to it, never a second account. allauth does this only for an
+# address the provider says is verified (its email_verified claim).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# The sign-in page's button posts (with its CSRF token), so a link elsewhere cannot
+# start a sign-in; a GET of the provider's login URL asks first.
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# PASSWORD_LOGIN=0: only superusers sign in (and reset) with a password, everyone else
+# with the company's provider; sign-up by password is closed (mentorship/signin/).
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+
 # --- Re-entering the password (issue 12) ------------------------------------------
 # Someone at an unlocked laptop must not be able to add their own address to the
 # account (and then reset its password through it). Adding, removing or making an
@@ -286,8 +358,10 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # Reset links go only to verified addresses, and a key stops working when any of the
 # account's addresses is added, removed, confirmed or unconfirmed (issue 12).
 ACCOUNT_FORMS = {
-    "reset_password": "mentorship.forms.ResetPasswordForm",
+    # mentorship.forms.ResetPasswordForm, and only superusers with PASSWORD_LOGIN=0.
+    "reset_password": "mentorship.signin.forms.ResetPasswordForm",
     "signup": "mentorship.forms.SignupForm",  # asks the person's name first
+    "login": "mentorship.signin.forms.LoginForm",  # PASSWORD_LOGIN=0: superusers only
 }
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "mentorship.adapters.ResetKeyGenerator"  # noqa: S105 - a class path
 
@@ -355,6 +429,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+
+def oidc_origin(server_url: str) -> str:
+    """The identity provider's origin, where the sign-in button's form ends up (issue 16)."""
+    parts = urlsplit(server_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+if all(_oidc):
+    # The company sign-in button posts here and is redirected to the provider's login
+    # page; form-action covers that redirect too. (An authorization endpoint on another
+    # host than OIDC_SERVER_URL would need its origin here as well.)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(oidc_origin(OIDC_SERVER_URL))
 
 # --- Pages ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

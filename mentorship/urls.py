@@ -5,6 +5,7 @@ from django.urls import include, path
 from matching import urls as matching_urls
 from mentorship import views
 from mentorship.privacy import views as privacy_views
+from mentorship.signin import views as signin_views
 
 # The admin signs in through allauth's pages, so rate limits, email verification and
 # two-factor sign-in apply to the committee exactly as to everyone else.
@@ -51,6 +52,18 @@ urlpatterns = [
     path("account/deleted/", privacy_views.account_deleted, name="account_deleted"),
     path("dev/mail/", views.dev_mail, name="dev_mail"),
     path("dev/mail/<str:name>/", views.dev_mail, name="dev_mail_message"),
+    # allauth's own OpenID Connect login and callback (same paths and names, under its
+    # OPENID_CONNECT_URL_PREFIX "oidc"), answering an unreachable provider with a page.
+    path(
+        "accounts/oidc/<str:provider_id>/login/",
+        signin_views.provider_login,
+        name="openid_connect_login",
+    ),
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        signin_views.provider_callback,
+        name="openid_connect_callback",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -35,6 +35,7 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -202,6 +203,14 @@ def world(categories, committee, django_capture_on_commit_callbacks) -> World:
     )
     unconfirmed = UserFactory(verified_email=False)
     address = EmailAddress.objects.create(user=unconfirmed, email=unconfirmed.email)
+    # Company sign-in (issue 16): an APM linked to a provider kept as a row (the site's
+    # own is in settings). Nothing answers at its address, so a fuzzed sign-in finds the
+    # provider down.
+    SocialApp.objects.create(
+        provider="openid_connect", provider_id="company", name="Company", client_id="site",
+        secret="secret", settings={"server_url": "http://127.0.0.1:9"},
+    )  # fmt: skip
+    SocialAccount.objects.create(user=apm.user, provider="company", uid="c-1")
     # The outcomes' comparison group (issue 16): a person for the admin's eligible pages.
     EligiblePromotion.objects.create(
         person=EligiblePerson.objects.create(
@@ -227,6 +236,7 @@ def world(categories, committee, django_capture_on_commit_callbacks) -> World:
         "content_type_id": [ContentType.objects.get_for_model(Enrollment).pk],
         "app_label": sorted({model._meta.app_label for model in admin.site._registry}),
         "url": ["no-such-page/"],
+        "provider_id": ["company"],
     }
     return world
 

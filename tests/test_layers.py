@@ -47,6 +47,7 @@ INTERFACE_PARTS = frozenset({
     "views", "admin", "forms", "urls", "management", "apps", "demo", "context_processors",
     "adapters", "health", "settings", "test_settings", "celery", "wsgi", "asgi", "sessions",
     "middleware", "twofactor", "templatetags",
+    "signin",  # company sign-in (issue 16): allauth's forms and views, wrapped
 })  # fmt: skip
 PROJECT_MODULES = frozenset({"mentorship"})  # the package __init__ loads the Celery app
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SMALL = ["--apms", "12", "--mentors", "8", "--survey-responses", "6", "--audit-days", "3"]
 # List actions that ask before they act (the rest act at once and report).
-CONFIRMING_ACTIONS = ("delete_selected", "end_selected")
+CONFIRMING_ACTIONS = ("delete_selected", "end_selected", "erase_selected")
 # Lines of the navigation and the header that wrap: each link's text in more than one
 # line box, or the header's bar taller than one line of its items.
 WRAPPED = """() => {

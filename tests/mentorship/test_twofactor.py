@@ -281,6 +281,10 @@ NOT_COMMITTEE_PAGES = frozenset({
     "dev_mail", "dev_mail_message",
     # A person's own data (issue 16): everyone's, behind the password again.
     "my_data", "my_data_download", "account_delete", "account_deleted",
+    # Company sign-in (issue 16): allauth's provider sign-in and its own pages.
+    "openid_connect_login", "openid_connect_callback", "socialaccount_signup",
+    "socialaccount_login_cancelled", "socialaccount_login_error",
+    "socialaccount_connections",
 })  # fmt: skip
 
 
