@@ -5,6 +5,7 @@ data spans their intake, match, meetings, survey answers and emails.
 """
 
 import json
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -341,3 +342,42 @@ def test_the_data_page_shows_each_value_as_a_reader_expects_and_escaped(value, s
         Context({"value": value})
     )
     assert rendered == shown
+
+
+def test_someone_who_signs_in_only_through_the_company_confirms_it_there(client, pair, settings):
+    """No password and no app: allauth's password page would be a dead end."""
+    from allauth.account.internal.flows import login as allauth_login
+
+    from mentorship.settings import oidc_app
+
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": [oidc_app(
+        name="Acme <b>ID</b>", server_url="http://127.0.0.1:9", client_id="site", secret="s",
+    )]}}  # fmt: skip
+    apm = pair.apm.user
+    apm.set_unusable_password()
+    apm.save()
+    client.force_login(apm)
+    page = client.get(reverse("my_data")).content.decode()
+    assert "Sign in again with Acme &lt;b&gt;ID&lt;/b&gt;" in page
+    assert "/accounts/oidc/company/login/?next=%2Faccount%2Fdata%2F" in page
+    assert "Learn contracts" not in page
+
+    # Signed in through the provider just now: that counts.
+    session = client.session
+    session[allauth_login._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(apm.pk)
+    session[allauth_login.AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "socialaccount", "at": time.time(), "provider": "company"}
+    ]
+    session.save()
+    assert "Learn contracts" in client.get(reverse("my_data")).content.decode()
+    # Ten minutes ago does not.
+    session[allauth_login.AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "socialaccount", "at": time.time() - 600, "provider": "company"}
+    ]
+    session.save()
+    assert "Sign in again with" in client.get(reverse("account_delete")).content.decode()
+
+    # Without a provider configured, the page says how to get a password.
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
+    page = client.get(reverse("my_data")).content.decode()
+    assert "Set one by email" in page
