@@ -16,3 +16,10 @@ def company_signin(context) -> dict:
         "providers": get_adapter(request).list_providers(request),
         "password_login": settings.PASSWORD_LOGIN,
     }
+
+
+@register.simple_tag
+def password_login() -> bool:
+    """Whether everyone may sign up and sign in with a password (no query, unlike the
+    provider list: the navigation asks on every page)."""
+    return settings.PASSWORD_LOGIN

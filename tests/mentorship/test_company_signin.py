@@ -64,6 +64,7 @@ def test_with_a_provider_configured_the_sign_in_page_shows_its_button(client, se
     assert "Sign in with Acme Sign-In" in page
     assert f'<form method="post" action="{PROVIDER_LOGIN}?process=login">' in page
     assert 'name="password"' in page  # PASSWORD_LOGIN is on by default
+    assert "Create account" in page
 
 
 def test_the_four_oidc_variables_configure_the_provider_and_its_form_action():
@@ -104,7 +105,8 @@ def test_passwords_off_the_sign_in_page_shows_only_the_provider_button(client, p
     page = client.get(LOGIN_URL).content.decode()
     assert "Sign in with Acme Sign-In" in page
     assert 'name="password"' not in page
-    assert "please <a" not in page  # no "sign up first" (the navigation's link says why)
+    assert "please <a" not in page  # no "sign up first"
+    assert "Create account" not in page  # nor in the navigation
     # Superusers still have a way in.
     assert 'name="password"' in client.get(LOGIN_URL + "?password=1").content.decode()
 
