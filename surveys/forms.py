@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
-from mentorship import roster
 from mentorship.models import Cohort
+from mentorship.roster.forms import CsvUploadForm
 from surveys.models import Question, Survey
 from surveys.services import QUESTION_NOT_IN_SURVEY, TEXT_LIMIT, survey_dates_check
 
@@ -175,31 +175,8 @@ class SurveyAdminForm(forms.ModelForm):
         return cleaned
 
 
-class EligibleUploadForm(forms.Form):
+class EligibleUploadForm(CsvUploadForm):
     """The eligible-population file, as the roster's upload takes its file."""
 
-    file = forms.FileField(
-        label="Eligible population file (CSV)",
-        help_text=(
-            "One row per person who could have joined, below a header row naming the columns. "
-            f"Up to {roster.megabytes(roster.MAX_ROSTER_BYTES)}."
-        ),
-    )
-    dry_run = forms.BooleanField(
-        required=False,
-        label="Check only (dry run): look for problems without importing anything",
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Refused before it is read: the size comes from the upload's headers.
-        if upload.size > roster.MAX_ROSTER_BYTES:
-            raise ValidationError(
-                roster.FILE_TOO_LARGE,
-                code="too_large",
-                params={
-                    "size": roster.megabytes(upload.size),
-                    "limit": roster.megabytes(roster.MAX_ROSTER_BYTES),
-                },
-            )
-        return upload
+    file_label = "Eligible population file (CSV)"
+    rows = "One row per person who could have joined,"

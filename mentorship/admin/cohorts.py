@@ -1,6 +1,5 @@
 """Cohorts, their lifecycle actions and the roster import."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +20,7 @@ from mentorship.models import (
     Enrollment,
     Role,
 )
+from mentorship.roster.forms import CsvUploadForm
 from toolkit.models import Category
 
 # Importing creates and changes enrollments; whoever may change them may import.
@@ -30,32 +30,8 @@ MOVE_UNKNOWN = (
 )
 
 
-class RosterUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Roster file (CSV)",
-        help_text=(
-            "One row per person below a header row naming the columns. "
-            f"Up to {roster.megabytes(roster.MAX_ROSTER_BYTES)}."
-        ),
-    )
-    dry_run = forms.BooleanField(
-        required=False,
-        label="Check only (dry run): look for problems without importing anything",
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Refused before it is read: the size comes from the upload's headers.
-        if upload.size > roster.MAX_ROSTER_BYTES:
-            raise ValidationError(
-                roster.FILE_TOO_LARGE,
-                code="too_large",
-                params={
-                    "size": roster.megabytes(upload.size),
-                    "limit": roster.megabytes(roster.MAX_ROSTER_BYTES),
-                },
-            )
-        return upload
+class RosterUploadForm(CsvUploadForm):
+    file_label = "Roster file (CSV)"
 
 
 @admin.register(Cohort)
