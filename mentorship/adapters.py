@@ -1,13 +1,18 @@
 import logging
+import time
 import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.flows.reauthentication import get_reauthentication_flows
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_added, email_removed
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
@@ -41,6 +46,18 @@ def site_identity() -> SimpleNamespace:
     )
 
 
+def _password_free(user) -> bool:
+    """Signs in only through the company's provider (or not yet at all): no password
+    and no authenticator app for allauth to ask again."""
+    return user.is_authenticated and not get_reauthentication_flows(user)
+
+
+def _recently_signed_in(request) -> bool:
+    timeout = allauth_settings.REAUTHENTICATION_TIMEOUT
+    records = get_authentication_records(request, request.user)
+    return any(time.time() - record.get("at", 0) < timeout for record in records)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email):
         # Used by sign-up and by "add email address", so a personal address cannot
@@ -53,6 +70,34 @@ class AccountAdapter(DefaultAccountAdapter):
                 params={"domains": ", ".join("@" + d for d in settings.ALLOWED_SIGNUP_DOMAINS)},
             )
         return email
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Someone with no password and no app cannot give either again: for them a
+        sign-in in the last few minutes (through the provider) counts instead."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        request = self.request
+        if required and request is not None and _password_free(request.user):
+            return not _recently_signed_in(request)
+        return required
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """allauth refuses (403) someone it has no method for: send them to sign in
+        again with the provider, or, with none configured, to set a password."""
+        methods = super().get_reauthentication_methods(user)
+        if methods or not user.is_authenticated:
+            return methods
+        request = self.request
+        providers = get_social_adapter(request).list_providers(request)
+        if providers:
+            return [
+                {"id": "provider", "description": f"Sign in again with {provider.name}",
+                 "url": provider.get_login_url(request)}
+                for provider in providers
+            ]  # fmt: skip
+        return [
+            {"id": "password_reset", "description": "Set a password by email",
+             "url": reverse("account_reset_password")}
+        ]  # fmt: skip
 
     def is_open_for_signup(self, request):
         """Sign-up with a password; with PASSWORD_LOGIN=0 people arrive through the
