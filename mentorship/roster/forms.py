@@ -4,8 +4,7 @@ population): a file within the size limit, and "check only" for a dry run."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from mentorship.roster.messages import FILE_TOO_LARGE
-from mentorship.roster.reading import MAX_ROSTER_BYTES, megabytes
+from mentorship import roster
 
 
 class CsvUploadForm(forms.Form):
@@ -23,16 +22,18 @@ class CsvUploadForm(forms.Form):
         self.fields["file"].label = self.file_label
         self.fields["file"].help_text = (
             f"{self.rows} below a header row naming the columns. "
-            f"Up to {megabytes(MAX_ROSTER_BYTES)}."
+            f"Up to {roster.megabytes(roster.MAX_ROSTER_BYTES)}."
         )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         # Refused before it is read: the size comes from the upload's headers.
-        if upload.size > MAX_ROSTER_BYTES:
+        # The limit is read here, not at import, so that it can be changed (tests do).
+        limit = roster.MAX_ROSTER_BYTES
+        if upload.size > limit:
             raise ValidationError(
-                FILE_TOO_LARGE,
+                roster.FILE_TOO_LARGE,
                 code="too_large",
-                params={"size": megabytes(upload.size), "limit": megabytes(MAX_ROSTER_BYTES)},
+                params={"size": roster.megabytes(upload.size), "limit": roster.megabytes(limit)},
             )
         return upload
