@@ -342,8 +342,9 @@ IMPORT_ELIGIBLE_PERMISSION = "surveys.add_eligibleperson"
 
 
 @admin.register(EligiblePerson)
-class EligiblePersonAdmin(AdminInputMixin, admin.ModelAdmin):
-    """Read-only rows: the population changes only by importing the HR file again."""
+class EligiblePersonAdmin(AdminInputMixin, LargeTableAdminMixin, admin.ModelAdmin):
+    """Read-only rows: the population changes only by importing the HR file again (the
+    whole organisation: no full count, 25 a page)."""
 
     list_display = ["email", "title", "level", "hired_on", "promotion_count"]
     list_filter = ["level"]
