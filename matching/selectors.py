@@ -299,24 +299,6 @@ def graduated_match_of(*, apm_enrollment: Enrollment) -> Match | None:
     )
 
 
-def pair_suggestions(*, match: Match, viewer_role: str, limit: int = SUGGESTION_COUNT) -> list:
-    """Toolkit topics for a pair: what fits both people and they have not covered yet.
-
-    The APM's interests come from matches_for_user's prefetch when the match has it.
-    """
-    # One row per meeting and topic covered (None for a meeting without topics): whether
-    # they have met and what they covered, in one query.
-    met = list(Meeting.objects.filter(match=match).values_list("topics", flat=True))
-    return topic_suggestions(
-        apm_interests={category.pk for category in match.apm.topics.all()},
-        mentor_topics=set(match.mentor.topics.values_list("id", flat=True)),
-        covered={topic_id for topic_id in met if topic_id is not None},
-        has_met=bool(met),
-        audience=Topic.Audience.APM if viewer_role == Role.APM else Topic.Audience.MENTOR,
-        limit=limit,
-    )
-
-
 def pairs_suggestions(*, matches: list[Match], user, limit: int = SUGGESTION_COUNT) -> list:
     """(match, topics) for each of ``user``'s pairs, in three queries however many pairs
     (a mentor of three mentees hears about each). Expects ``matches_for_user``'s loading."""

@@ -2,9 +2,9 @@ import pytest
 from playwright.sync_api import expect
 
 from matching import services
-from matching.selectors import pair_suggestions
 from mentorship.accounts import committee_member_add
 from tests.factories import PASSWORD, UserFactory
+from tests.matching.test_meetings import apm_suggestions
 from toolkit.models import Bookmark, Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,7 +73,7 @@ def test_filters_work_without_scripts(browser, live_server, pair):
 
 
 def test_apm_logs_a_meeting_mentor_sees_it_and_suggestions_move_on(page, axe_check, pair):
-    first_two = pair_suggestions(match=pair, viewer_role="apm", limit=2)
+    first_two = apm_suggestions(pair, limit=2)
     sign_in(page, pair.apm.user)
     page.get_by_role("link", name="Log a meeting").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log a meeting")
@@ -93,7 +93,7 @@ def test_apm_logs_a_meeting_mentor_sees_it_and_suggestions_move_on(page, axe_che
     expect(page.get_by_text("Good first chat")).to_be_visible()
     axe_check(page)
 
-    after = pair_suggestions(match=pair, viewer_role="apm", limit=100)
+    after = apm_suggestions(pair, limit=100)
     assert not set(first_two) & set(after)
     page.goto("/toolkit/")
     suggested = page.locator(f"section[aria-labelledby=suggested-heading-{pair.pk}]")
