@@ -5,9 +5,11 @@ receive mail and no way to sign in, so that everything counted about the program
 (matches, meetings, promotions, survey answers, the journey's funnel) counts the same
 afterwards. What identifies them or what they wrote is erased: their profile's free
 text, their intake's goals and notes, the notes of meetings they logged, their
-rematch reasons and promotion titles, their emails (pending ones are cancelled), their
-sign-in addresses, authenticators and linked accounts, and their name and address in
-the audit log's summaries. Answers to attributed surveys stay, attributed to the
+rematch reasons and promotion titles, their emails (pending ones are cancelled), the
+address on their row of the eligible population (it follows the pseudonym, so the
+comparison group still counts them as a participant), their sign-in addresses,
+authenticators and linked accounts, and their name and address in the audit log's
+summaries. Answers to attributed surveys stay, attributed to the
 pseudonym; anonymous answers were never linked to anyone.
 
 An active match ends first (no ban: nobody is at fault), so the other person can be
@@ -36,7 +38,7 @@ from mentorship.models import (
     Promotion,
     User,
 )
-from surveys.models import Invitation
+from surveys.models import EligiblePerson, Invitation
 
 ERASED_ACTION = "account.erased"
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
@@ -136,6 +138,9 @@ def account_erase(*, user: User, acting_user: User | None, reason: str = "") -> 
     RematchRequest.objects.filter(requested_by=user).update(reason=ERASED_TEXT)
     Promotion.objects.filter(user=user).update(from_title=ERASED_TEXT, to_title=ERASED_TEXT)
     Invitation.objects.filter(user=user).update(draft={})
+    # HR's row of the person (the outcomes' comparison group) follows the new address,
+    # so they stay a participant there and their old address is not kept.
+    EligiblePerson.objects.filter(email=old_email.lower()).update(email=erased_email)
     JourneyRow.objects.filter(enrollment__user=user).update(name=pseudonym, email="", title="")
     if old_name:
         JourneyRow.objects.filter(mentor_name=old_name).update(mentor_name=pseudonym)

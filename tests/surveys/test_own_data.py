@@ -222,15 +222,33 @@ def test_a_person_deletes_their_account_and_only_their_personal_data_goes(
 
 def test_after_the_program_the_outcomes_do_not_change_at_all(client, pair, answered, committee):
     from mentorship import graduation
+    from surveys.comparison import promotion_comparison
+    from surveys.models import EligiblePerson
     from tests.surveys.conftest import promote
 
     promote(pair.apm.user, pair.cohort)
     graduation.apm_graduate(match=pair, acting_user=committee)
-    before = figures()
+    # HR's file holds the APM (under a capitalised address) and three who did not join.
+    start = pair.cohort.program_starts_on
+    for email in (pair.apm.user.email.upper(), "a@adhoc.example", "b@adhoc.example",
+                  "c@adhoc.example"):  # fmt: skip
+        EligiblePerson.objects.create(
+            email=email.lower(), level="associate", hired_on=start - timedelta(days=400)
+        )
+
+    def comparison():
+        changes.mark_changed()
+        (row,) = promotion_comparison(cohorts=[pair.cohort])["comparison_cohorts"]
+        return (row.participants, row.participants_promoted, row.others, row.left_out)
+
+    before, compared = figures(), comparison()
     assert before[0]["promoted_apms"] == 1
+    assert compared == (1, 1, 3, 0)
     for person in (pair.apm.user, pair.mentor.user):
         privacy.account_erase(user=person, acting_user=committee, reason="Asked by email")
     assert figures() == before
+    assert comparison() == compared  # still a participant, under the new address
+    assert not EligiblePerson.objects.filter(email__startswith="person").exists()
     assert Match.objects.get(pk=pair.pk).status == Match.Status.GRADUATED
 
 
