@@ -298,7 +298,10 @@ def _admin_pages(committee, cookies, representative) -> tuple[list[dict], list[s
             }
         )
         actions = model_admin.get_actions(request)
-        confirming = [name for name in ("delete_selected", "end_selected") if name in actions]
+        confirming = [
+            name for name in ("delete_selected", "end_selected", "erase_selected")
+            if name in actions
+        ]  # fmt: skip
         for action in confirming:
             pages.append(
                 {
@@ -419,6 +422,7 @@ def prepare(out: Path) -> None:
     cookies = {"apm": _sign_in(apm), "mentor": _sign_in(mentor),
                "committee": _sign_in(committee, totp=totp)}  # fmt: skip
 
+    roster_import = f"/admin/mentorship/cohort/{cohort.pk}/import-roster/"
     pages = [
         ("apm", "home (APM)", "/"),
         ("mentor", "home (mentor)", "/"),
@@ -436,7 +440,14 @@ def prepare(out: Path) -> None:
         ("committee", "outcomes", "/surveys/outcomes/"),
         ("committee", "journey", "/committee/journey/"),
         ("committee", "journey (organisation)", f"/committee/journey/?cohort={COHORT_SLUG}"),
-    ]
+        ("apm", "my data", "/account/data/"),
+        ("apm", "my data download", "/account/data/download/"),
+        ("apm", "notification settings", "/notifications/"),
+        ("apm", "report a promotion", "/promotions/report/"),
+        ("committee", "admin review desk", "/admin/matching/proposal/desk/"),
+        ("committee", "admin roster import", roster_import),
+        ("committee", "admin eligible population import", "/admin/surveys/eligibleperson/import/"),
+    ]  # fmt: skip
     pages = [
         {"name": name, "path": path, "method": "GET", "data": None, "cookies": cookies[who]}
         for who, name, path in pages

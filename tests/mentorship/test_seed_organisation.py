@@ -12,8 +12,16 @@ from mentorship.common.models import AuditLog
 from mentorship.demo import COMMITTEE_EMAIL
 from mentorship.management.commands.seed_organisation import NOT_IN_PRODUCTION
 from mentorship.management.organisation import ALREADY_SEEDED, COHORT_SLUG, TOO_FEW_MENTORS
-from mentorship.models import Cohort, Enrollment, Notification, Role, User
-from surveys.models import Answer, Invitation, Response, Survey
+from mentorship.models import Cohort, Enrollment, Notification, Promotion, Role, User
+from surveys.comparison import promotion_comparison
+from surveys.models import (
+    Answer,
+    EligiblePerson,
+    EligiblePromotion,
+    Invitation,
+    Response,
+    Survey,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +153,32 @@ def test_seeded_people_and_committee_open_their_pages(organisation, client):
     assert page.status_code == 200
     assert b"<strong>50 of 60</strong> invited people answered" in page.content
     assert client.get(f"/committee/journey/?cohort={COHORT_SLUG}").status_code == 200
+
+
+def test_seed_organisation_files_every_apm_and_a_comparison_group(organisation):
+    apms = set(
+        Enrollment.objects.filter(cohort=organisation, role=Role.APM).values_list(
+            "user__email", flat=True
+        )
+    )
+    filed = set(EligiblePerson.objects.values_list("email", flat=True))
+    assert apms < filed
+    assert len(filed - apms) == len(apms)
+    # The APMs' promotions in the file are the confirmed ones, on the same day.
+    confirmed = set(
+        Promotion.objects.filter(status=Promotion.Status.CONFIRMED).values_list(
+            "user__email", "promoted_on"
+        )
+    )
+    in_file = set(
+        EligiblePromotion.objects.filter(person__email__in=apms).values_list(
+            "person__email", "promoted_on"
+        )
+    )
+    assert confirmed
+    assert in_file == confirmed
+    assert AuditLog.objects.filter(action="eligible_population.import").count() == 1
+    found = promotion_comparison(cohorts=[organisation])["comparison_cohorts"][0]
+    assert found.participants > 0
+    assert found.others > 0
+    assert found.participants + found.left_out == 60

@@ -20,7 +20,7 @@ from matching.models import Match, MatchingRun, Meeting, Proposal, RematchReques
 from mentorship.common.models import AuditLog
 from mentorship.demo import COMMITTEE_EMAIL, seed_demo
 from mentorship.journey import journey_cohorts, snapshot_build
-from mentorship.management.organisation import history, pairs, people, surveys
+from mentorship.management.organisation import eligible, history, pairs, people, surveys
 from mentorship.management.organisation.bulk import timestamps_as_given
 from mentorship.management.organisation.context import COHORT_SLUG, EMAIL_DOMAIN, Seed, Size
 from mentorship.models import (
@@ -102,6 +102,7 @@ def organisation_seed(size: Size, *, random_seed: int = 2026, report=None) -> di
             step("promotions", surveys.promotions_create, seed)
             step("closed survey", surveys.closed_survey_create, seed)
             step("open survey", surveys.open_survey_create, seed)
+            step("eligible population", eligible.eligible_population_create, seed)
             step("bookmarks", history.bookmarks_and_preferences_create, seed)
             step("rematch requests", history.rematch_requests_create, seed)
             audit_rows = step("audit", history.audit_write, seed)
