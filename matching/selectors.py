@@ -244,14 +244,9 @@ def banned_pairs_for(*, apm: Enrollment, mentor: Enrollment) -> set[tuple[int, i
 
 
 def matches_for_user(user):
-    """Active and past matches where the person is the APM or the mentor.
-
-    The person's enrollments are read first (a handful), so the matches are found
-    through the indexes on the match's two enrollment columns; filtering on the two
-    joined users instead scanned every match in the organisation.
-    """
+    """Active and past matches where the person is the APM or the mentor (``pairs_of``)."""
     return with_run_weights(
-        _matches_of(user)
+        pairs_of(Match, user)
         .select_related("cohort", "apm__user", "mentor__user",
                         "apm__user__profile__business_unit",
                         "mentor__user__profile__business_unit")
@@ -266,9 +261,15 @@ def with_run_weights(matches):
     return matches.annotate(run_weights=F("proposal__run__weights"))
 
 
-def _matches_of(user):
+def pairs_of(model, user):
+    """``model``'s rows (matches or proposals) where the person is the APM or the mentor.
+
+    The person's enrollments are read first (a handful), so the rows are found through
+    the indexes on the two enrollment columns: filtering on ``apm__user`` or
+    ``mentor__user`` instead joins both users and scans every row in the organisation.
+    """
     mine = list(Enrollment.objects.filter(user=user).values_list("pk", flat=True))
-    return Match.objects.filter(Q(apm__in=mine) | Q(mentor__in=mine))
+    return model.objects.filter(Q(apm__in=mine) | Q(mentor__in=mine))
 
 
 def active_matches_of(user):
@@ -276,7 +277,7 @@ def active_matches_of(user):
     interests: what the toolkit's suggestions need, without the home page's ten-table
     join (planning it took longer than running it)."""
     return (
-        _matches_of(user)
+        pairs_of(Match, user)
         .filter(status=Match.Status.ACTIVE)
         .select_related("apm__user", "mentor__user")
         .prefetch_related(Prefetch("apm__topics"))

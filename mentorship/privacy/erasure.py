@@ -20,10 +20,11 @@ row says all of this, and the admin's dashboard lists it for the committee.
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Replace
 
 from matching.models import Match, Meeting, Proposal, RematchRequest
+from matching.selectors import pairs_of
 from matching.services import match_end
 from mentorship.common.audit import audit_record
 from mentorship.common.lifecycle import transition_many
@@ -65,7 +66,8 @@ def _end_active_matches(user: User) -> list[str]:
     """End the person's active matches; returns, for each, who needs a new partner."""
     told = []
     active = (
-        Match.objects.filter(Q(apm__user=user) | Q(mentor__user=user), status=Match.Status.ACTIVE)
+        pairs_of(Match, user)
+        .filter(status=Match.Status.ACTIVE)
         .select_related("cohort", "apm__user", "mentor__user")
         .order_by("pk")
     )
@@ -110,7 +112,7 @@ def account_erase(*, user: User, acting_user: User | None, reason: str = "") -> 
         summary=f"{pseudonym}'s intakes were withdrawn: the account was deleted",
     )
     rejected = transition_many(
-        Proposal.objects.filter(Q(apm__user=user) | Q(mentor__user=user)),
+        pairs_of(Proposal, user),
         to=Proposal.Status.REJECTED,
         actor=acting_user,
         action="matching.proposal_rejected",

@@ -7,10 +7,11 @@ committee's, and is left out; so are anonymous answers, which nobody can link to
 anyone, the person included.
 """
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from matching.models import Match, Meeting, RematchRequest
+from matching.selectors import pairs_of
 from mentorship.models import Enrollment, GraduationGuide, Notification, Profile, Promotion, User
 from surveys.models import Answer, Response
 from toolkit.models import Bookmark
@@ -71,7 +72,7 @@ def _intakes(user: User) -> list[dict]:
 
 def _matches(user: User) -> list[dict]:
     rows = (
-        Match.objects.filter(Q(apm__user=user) | Q(mentor__user=user))
+        pairs_of(Match, user)
         .select_related("cohort", "apm__user", "mentor__user")
         .order_by("created_at", "pk")
     )

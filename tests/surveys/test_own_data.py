@@ -19,12 +19,14 @@ from matching.models import BannedPair, Match, Meeting
 from mentorship import privacy
 from mentorship.common import changes
 from mentorship.common.models import AuditLog
-from mentorship.models import Enrollment, Notification, Profile
+from mentorship.management.organisation import organisation_seed
+from mentorship.models import Enrollment, Notification, Profile, User
 from surveys import retention, services
 from surveys.models import Answer, Response
 from surveys.outcomes import outcomes_dashboard
 from tests.factories import PASSWORD, UserFactory
 from tests.surveys.conftest import answers_for, mix
+from tests.toolkit.shape import FIRST_APM, SMALL, plans_during
 
 pytestmark = pytest.mark.django_db
 REAUTH_URL = reverse("account_reauthenticate")
@@ -402,3 +404,24 @@ def test_someone_who_signs_in_only_through_the_company_confirms_it_there(client,
     settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
     response = client.get(reverse("my_data"))
     assert response.url.startswith(reverse("account_reset_password"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN needs PostgreSQL")
+@pytest.mark.parametrize("action", ["export", "erase"])
+def test_a_persons_own_data_finds_their_pairs_from_their_enrollments(action):
+    """Matches and proposals are found from the person's enrollments: filtering on
+    either side's user joined both and read every pair of the organisation."""
+    organisation_seed(SMALL)
+    apm = User.objects.get(email=FIRST_APM)
+    if action == "export":
+        plans = plans_during(lambda: privacy.personal_data(apm))
+    else:
+        plans = plans_during(lambda: privacy.account_erase(user=apm, acting_user=apm))
+    assert any('FROM "matching_match"' in sql for sql, _ in plans)
+    # Either side's user, tested after joining both enrollments to every pair: the
+    # shape that read all of them (a hash join over every match at 10,000 people).
+    joined = [
+        (sql, found) for sql, found in plans
+        if any("Join Filter:" in line and "user_id = " in line for line in found.splitlines())
+    ]  # fmt: skip
+    assert not joined, joined

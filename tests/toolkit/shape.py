@@ -47,3 +47,26 @@ def plan(queryset) -> str:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def plans_during(action) -> list[tuple[str, str]]:
+    """(SQL, plan) of every SELECT that ``action()`` runs, sequential scans priced out
+    as in ``plan``; what it writes is rolled back."""
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with transaction.atomic():
+        with connection.execute_wrapper(record):
+            action()
+        plans = []
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            for sql, params in seen:
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plans.append((sql, "\n".join(row[0] for row in cursor.fetchall())))
+        transaction.set_rollback(True)
+    return plans
