@@ -49,7 +49,11 @@ def site_identity() -> SimpleNamespace:
 def _password_free(user) -> bool:
     """Signs in only through the company's provider (or not yet at all): no password
     and no authenticator app for allauth to ask again."""
-    return user.is_authenticated and not get_reauthentication_flows(user)
+    if not user.is_authenticated:
+        return False
+    if user.has_usable_password() and "password" in allauth_settings.REAUTHENTICATION_METHODS:
+        return False  # allauth can ask for the password: no need to look for apps
+    return not get_reauthentication_flows(user)
 
 
 def _recently_signed_in(request) -> bool:

@@ -121,6 +121,17 @@ def test_the_download_asks_for_the_password_again_and_is_for_the_person_only(cli
     assert client.get(reverse("my_data")).status_code == 302  # signed out: sign in
 
 
+def test_a_person_with_a_password_is_not_looked_up_for_authenticator_apps_twice(client, pair):
+    """allauth's own check reads each kind of app once; ours (for people with no
+    password, issue 16) needs none when there is a password to ask for."""
+    apm = pair.apm.user
+    sign_in_again(client, apm, reverse("my_data"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("my_data")).status_code == 200
+    apps = [q["sql"] for q in captured if 'FROM "mfa_authenticator"' in q["sql"]]
+    assert len(apps) <= 3
+
+
 def test_the_export_reads_the_same_number_of_queries_however_long_the_history(pair):
     apm = pair.apm.user
     with CaptureQueriesContext(connection) as short:
