@@ -5,7 +5,7 @@ matching, active, closed. Each step has its figures (APMs and mentors in, places
 APMs, runs, proposals waiting, matches, first meetings, surveys) and the cohort has one
 next action, either a change of status (which the page sends to the cohort services) or
 a page to go to (start a run, review proposals, send the survey). About ten queries,
-whatever the cohort's size.
+whatever the cohort's size, and two while nothing has changed.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from matching.models import Match, MatchingRun, Meeting, Proposal
+from mentorship.common import changes
 from mentorship.models import Cohort, Enrollment, Role
 from surveys.models import Invitation, Survey
 
@@ -33,6 +34,8 @@ MOVES = {
     Cohort.Status.CLOSED: "Close the cohort",
 }
 MATCHED = (Match.Status.ACTIVE, Match.Status.GRADUATED)
+# A copy of the counts is renewed by any change, and at the latest after this long.
+COUNTS_MAX_AGE = 60
 
 
 @dataclass
@@ -63,14 +66,23 @@ def cohort_lifecycle(*, cohort: Cohort) -> dict:
 
 
 def _figures(cohort: Cohort) -> dict:
+    """The counts, from a copy while nothing has changed (``mentorship.common.changes``):
+    four of them count over the whole cohort, 4-5 ms each at 10,000 people. The latest
+    run is read afresh, so a run's progress shows at once."""
+    counts = changes.current_copy(
+        f"cohort-lifecycle:{cohort.pk}", lambda: _counts(cohort), max_age=COUNTS_MAX_AGE
+    )
+    latest = MatchingRun.objects.filter(cohort=cohort).order_by("-created_at", "-pk").first()
+    return {**counts, "latest_run": latest}
+
+
+def _counts(cohort: Cohort) -> dict:
     submitted = Q(status=Enrollment.Status.SUBMITTED)
     people = Enrollment.objects.filter(cohort=cohort).aggregate(
         apms=Count("pk", filter=submitted & Q(role=Role.APM)),
         mentors=Count("pk", filter=submitted & Q(role=Role.MENTOR)),
         places=Sum("capacity", filter=submitted & Q(role=Role.MENTOR), default=0),
     )
-    runs = MatchingRun.objects.filter(cohort=cohort)
-    latest = runs.order_by("-created_at", "-pk").first()
     matches = Match.objects.filter(cohort=cohort, status__in=MATCHED)
     met = matches.filter(Exists(Meeting.objects.filter(match=OuterRef("pk"))))
     surveys = Survey.objects.filter(cohort=cohort).aggregate(
@@ -82,8 +94,7 @@ def _figures(cohort: Cohort) -> dict:
     )
     return {
         **people,
-        "runs": runs.count(),
-        "latest_run": latest,
+        "runs": MatchingRun.objects.filter(cohort=cohort).count(),
         **Proposal.objects.filter(cohort=cohort, status=Proposal.Status.PROPOSED).aggregate(
             waiting=Count("pk"), waiting_run=Max("run")
         ),
