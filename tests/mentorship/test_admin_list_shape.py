@@ -173,6 +173,14 @@ def test_the_planner_reorders_joins_in_small_groups():
         assert cursor.fetchone()[0] == "3"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_queries_are_not_compiled():
+    # See DATABASE_JIT in settings: the outcomes comparison spent 2 s of 2.1 s compiling.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 @pytest.mark.parametrize(
     ("name", "unread"),
     [
