@@ -23,11 +23,13 @@ when it started reading, so a change committed while it ran makes it outdated.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -168,6 +170,21 @@ def _person(row: JourneyRow, today, mentor_cohort) -> PersonJourney:
     )  # fmt: skip
 
 
+def _any_of(pages: list) -> Q:
+    """Rows in any of the sliced querysets ``pages``, found by primary key.
+
+    Where the database allows a LIMIT in each part of a UNION (PostgreSQL), one
+    ``pk IN (page UNION ALL page ...)``: each page is read through its index and its
+    rows fetched by key. An OR of one ``pk IN`` per page would instead test every row
+    of the snapshot against each page (hashed subplans), which grows with the cohort.
+    SQLite refuses the LIMITs there, and reads a demo's cohort either way.
+    """
+    keys = [page.values("pk") for page in pages]
+    if connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=keys[0].union(*keys[1:], all=True))
+    return reduce(or_, (Q(pk__in=key) for key in keys))
+
+
 # Stalled people, longest waiting first within each step.
 LONGEST_FIRST = ("furthest", "reached_on", "name", "enrollment_id")
 
@@ -207,10 +224,7 @@ def journey_page(
         longest_first = stalled.filter(furthest=code).order_by(*LONGEST_FIRST[1:])
         pages.append(longest_first[first : first + funnel.STALLED_PER_PAGE])
     page_rows = {code: [] for code in numbers}
-    shown = Q()
-    for page in pages:
-        shown |= Q(pk__in=page.values("pk"))
-    for row in rows.filter(shown).order_by(*LONGEST_FIRST):
+    for row in rows.filter(_any_of(pages)).order_by(*LONGEST_FIRST):
         page_rows[row.furthest].append(_person(row, today, mentor_cohort))
 
     total = _apms(snapshot)
