@@ -130,6 +130,8 @@ class Proposal(TimeStampedModel):
         ordering = ["-score", "id"]
         indexes = [
             models.Index(fields=["cohort", "status"]),
+            # A run's proposals waiting for review (the desk's counts and its run).
+            models.Index(fields=["run", "status"], name="proposal_run_status_idx"),
             # The admin's list pages through proposals best first.
             models.Index(fields=["-score", "id"], name="proposal_best_first_idx"),
         ]

@@ -177,19 +177,12 @@ class ReviewDesk:
             **chosen,
         }
         if run is not None:
+            counts = review.desk_counts(run)
             page, cards = review.desk_page(
                 run, unit=chosen["unit"], band=chosen["band"], look=chosen["look"],
-                page=request.GET.get("page") or 1,
+                page=request.GET.get("page") or 1, counts=counts,
             )  # fmt: skip
-            waiting = review.waiting_proposals(run)
-            context.update(
-                page=page,
-                cards=cards,
-                waiting=waiting.count(),
-                needing_look=waiting.filter(review.needs_look_filter(run)).count(),
-                most=review.most_points(run),
-                changes=review.changed_count(run),
-            )
+            context.update(page=page, cards=cards, most=review.most_points(run), **counts)
         return TemplateResponse(request, DESK_TEMPLATE, context)
 
     def act(self, request):

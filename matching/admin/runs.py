@@ -150,7 +150,7 @@ def run_context(run: MatchingRun, unmatched_page=1) -> dict:
     return {
         **context,
         "engine": engine,
-        "changes": review.changed_count(run),
+        "changes": review.desk_counts(run)["changes"],
         "report": report,
         "chart": score_chart(run, report),
         "timings": ", ".join(timings),

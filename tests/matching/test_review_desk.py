@@ -17,8 +17,10 @@ from django.utils.html import escape
 from matching import services
 from matching.engine import Weights
 from matching.models import Match, MatchingRun, Proposal
-from mentorship.models import AuditLog, Enrollment
+from mentorship.common import changes
+from mentorship.models import AuditLog, Enrollment, Profile, User
 from tests.factories import UserFactory
+from tests.toolkit.shape import plans_during
 
 pytestmark = pytest.mark.django_db
 
@@ -274,3 +276,31 @@ def test_proposals_runs_and_matches_cannot_be_deleted_by_the_committee(committee
     request.user = committee
     for model in (Proposal, MatchingRun, Match):
         assert not admin.site._registry[model].has_delete_permission(request)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN is PostgreSQL's")
+def test_the_desk_reads_its_cards_in_name_order_from_an_index_and_no_table_whole(
+    cohort, committee, committee_client, make_apm, make_mentor
+):
+    for number in range(24):
+        make_apm(user__full_name=f"Apm {number:02}")
+    for number in range(14):
+        make_mentor(capacity=2, user__full_name=f"Mentor {number:02}")
+    for weights in (Weights().as_dict(), {**Weights().as_dict(), "shared_interests": 0}):
+        run = services.run_request(cohort=cohort, acting_user=committee, weights=weights)
+        services.run_execute(run_id=run.pk)
+    changes.mark_changed()  # as the worker does: the run's figures are counted afresh
+    large = {m._meta.db_table for m in (Proposal, Enrollment, User, Profile, Match)}
+
+    plans = plans_during(
+        lambda: desk(committee_client, run=run.pk, page=2), priced_out=("seqscan", "sort")
+    )
+
+    read = [(sql, plan) for sql, plan in plans if "matching_proposal" in sql]
+    assert len(read) >= 5  # the figures, the page of cards, the cards' mentors
+    for sql, plan in read:
+        assert not set(re.findall(r"Seq Scan on (\w+)", plan)) & large, (sql, plan)
+        assert "SubPlan" not in plan, (sql, plan)  # no subquery per proposal
+    (page,) = [plan for sql, plan in read if 'ORDER BY "mentorship_user"."full_name"' in sql]
+    # The cards come in name order from an index: no sort of every waiting proposal.
+    assert not re.search(r"(^|-> +)Sort ", page, re.MULTILINE), page

@@ -49,9 +49,10 @@ def plan(queryset) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def plans_during(action) -> list[tuple[str, str]]:
+def plans_during(action, priced_out=("seqscan",)) -> list[tuple[str, str]]:
     """(SQL, plan) of every SELECT that ``action()`` runs, sequential scans priced out
-    as in ``plan``; what it writes is rolled back."""
+    as in ``plan`` (and whatever else ``priced_out`` names: "sort" leaves a Sort in a
+    plan only where no index gives the order); what it writes is rolled back."""
     seen = []
 
     def record(execute, sql, params, many, context):
@@ -64,7 +65,8 @@ def plans_during(action) -> list[tuple[str, str]]:
             action()
         plans = []
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+            for name in priced_out:
+                cursor.execute(f"SET LOCAL enable_{name} = off")
             for sql, params in seen:
                 cursor.execute(f"EXPLAIN {sql}", params)
                 plans.append((sql, "\n".join(row[0] for row in cursor.fetchall())))
