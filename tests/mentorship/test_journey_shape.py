@@ -101,6 +101,22 @@ def large_tables_tested_row_by_row(sql: str) -> set[str]:
     return tested
 
 
+def unbounded_scans(sql: str, table: str) -> int:
+    """Scans of ``table`` in the plan of ``sql`` with no LIMIT above them: each reads
+    every row its conditions let through, however few the page shows."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        (plan,) = cursor.fetchone()[0]
+    found, nodes = 0, [(plan["Plan"], False)]
+    while nodes:
+        node, limited = nodes.pop()
+        limited = limited or node["Node Type"] == "Limit"
+        nodes.extend((child, limited) for child in node.get("Plans", []))
+        found += node.get("Relation Name") == table and not limited
+    return found
+
+
 @on_postgresql
 def test_every_query_of_the_funnel_is_served_by_an_index():
     organisation_seed(LARGER)
@@ -129,6 +145,9 @@ def test_every_query_of_the_page_reads_the_snapshot_through_an_index():
     assert {sql: tables for sql, tables in scanned.items() if tables} == {}
     tested = {sql: large_tables_tested_row_by_row(sql) for sql in read}
     assert {sql: tables for sql, tables in tested.items() if tables} == {}
+    # The stalled people's pages read each page through its LIMIT, nothing more.
+    (pages,) = [sql for sql in read if '"reached_on" <' in sql and "COUNT(" not in sql]
+    assert unbounded_scans(pages, JourneyRow._meta.db_table) == 0, pages
 
 
 def test_the_page_reads_the_snapshot_in_three_queries_whoever_has_stalled():
