@@ -23,6 +23,7 @@ from matching.engine.records import PART_LABELS, PART_NAMES
 from matching.models import Match, MatchingRun, Proposal
 from matching.selectors import stored_pairs
 from mentorship.common import changes, charts
+from mentorship.common.admin_paging import Counted
 from mentorship.models import Enrollment
 from mentorship.selectors import enrollment_shared_answers
 from toolkit.models import Category
@@ -145,23 +146,6 @@ def desk_counts(run: MatchingRun) -> dict:
     return changes.current_copy(f"review-desk:{run.pk}", count, max_age=COUNTS_MAX_AGE)
 
 
-@dataclass
-class _Counted:
-    """Proposals the Paginator pages through, their count already known."""
-
-    proposals: object
-    total: int
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __getitem__(self, part: slice):
-        return self.proposals[part]
-
-
 def desk_page(run: MatchingRun, *, unit=None, band=None, look=False, page=1, counts=None):
     """A page of cards (Paginator page of Proposals, and their Cards). ``counts`` (from
     ``desk_counts``) spares counting the waiting proposals again when no unit or band
@@ -179,7 +163,7 @@ def desk_page(run: MatchingRun, *, unit=None, band=None, look=False, page=1, cou
     )
     proposals = proposals.order_by("apm__user__full_name", "pk")
     if counts is not None and unit is None and band is None:
-        proposals = _Counted(proposals, counts["needing_look" if look else "waiting"])
+        proposals = Counted(proposals, counts["needing_look" if look else "waiting"])
     shown = Paginator(proposals, CARDS_PER_PAGE).get_page(page)
     return shown, cards_for(run, list(shown.object_list))
 

@@ -9,6 +9,8 @@ to date by autovacuum), the pages are the same. A filtered or searched list is c
 exactly, since the filters the admin offers are served by indexes.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
@@ -19,6 +21,26 @@ from django.utils.functional import cached_property
 
 # Below this many rows a real count is cheap, and exact is better than approximate.
 ESTIMATE_FROM_ROWS = 5_000
+
+
+@dataclass
+class Counted:
+    """Rows a ``Paginator`` pages through with their count already known (no COUNT
+    query): ``rows`` is the whole list or queryset, or the window of it that starts at
+    index ``first`` (a page read beforehand)."""
+
+    rows: object
+    total: int
+    first: int = 0
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, part: slice):
+        return self.rows[part.start - self.first : part.stop - self.first]
 
 
 def whole_table_count(queryset) -> int | None:

@@ -21,7 +21,6 @@ A build is one transaction (a crash leaves the previous snapshot whole), and its
 when it started reading, so a change committed while it ran makes it outdated.
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import reduce
 from operator import or_
@@ -34,6 +33,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from mentorship.common import changes
+from mentorship.common.admin_paging import Counted
 from mentorship.common.background import enqueue_on_commit
 from mentorship.graduation import next_mentor_cohort
 from mentorship.journey import funnel
@@ -134,26 +134,8 @@ def journey_refresh(*, cohort: Cohort) -> JourneySnapshot:
 # --- Reading a page -------------------------------------------------------------------------
 
 
-@dataclass
-class _Counted:
-    """Rows the Paginator pages through, with their count already known (no COUNT query)."""
-
-    rows: list
-    total: int
-    first: int  # index of rows[0] in the whole list
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __getitem__(self, part: slice):
-        return self.rows[part.start - self.first : part.stop - self.first]
-
-
 def _page(rows: list, total: int, number, per_page: int, first: int = 0):
-    return Paginator(_Counted(rows, total, first), per_page).get_page(number)
+    return Paginator(Counted(rows, total, first), per_page).get_page(number)
 
 
 def _page_number(number, total: int, per_page: int) -> int:
