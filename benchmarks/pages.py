@@ -59,6 +59,10 @@ WORKERS = 3
 # In-process requests one after the other, for the time a page takes with no queue.
 ALONE_REPEATS, ALONE_SECONDS = 5, 5.0
 PAGE_LIMIT_SECONDS = 60
+# A query that reads more rows than this of one table is listed under the table, with
+# its plan's figures (EXPLAIN ANALYZE): at 10,000 people that is a query whose work grows
+# with the organisation, whatever its time today.
+WIDE_READ_ROWS = 1_000
 # Files whose change makes a cached database stale.
 SEEDED_FROM = ["*/migrations/*.py", "mentorship/demo.py",
                "mentorship/management/organisation/*.py", "surveys/starter.py",
@@ -376,6 +380,50 @@ def _count_and_time(page: dict, connection, client_class) -> None:
     while len(timings) < ALONE_REPEATS and time.perf_counter() - spent < ALONE_SECONDS:
         timings.append(once()[2])
     page["alone"] = statistics.median(timings)
+    page["wide_reads"] = _wide_reads(lambda: send(page["path"], page["data"] or {}), connection)
+
+
+def widest_reads(plan: dict) -> dict[str, int]:
+    """Rows each table's scans read in an EXPLAIN (ANALYZE, FORMAT JSON) plan: the rows
+    they returned and those their filters removed, times their loops."""
+    read: dict[str, int] = {}
+    nodes = [plan]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.get("Plans", []))
+        table = node.get("Relation Name")
+        if table:
+            rows = (
+                node.get("Actual Rows", 0)
+                + node.get("Rows Removed by Filter", 0)
+                + node.get("Rows Removed by Index Recheck", 0)
+            ) * node.get("Actual Loops", 1)
+            read[table] = read.get(table, 0) + int(rows)
+    return read
+
+
+def _wide_reads(request, connection) -> list[dict]:
+    """The page's queries that read more than WIDE_READ_ROWS rows of one table, from one
+    more request's SELECTs run again under EXPLAIN ANALYZE."""
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        if sql.lstrip("( ").upper().startswith(("SELECT", "WITH")):
+            seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with time_limit(PAGE_LIMIT_SECONDS), connection.execute_wrapper(record):
+        request()
+    wide = []
+    with connection.cursor() as cursor:
+        for sql, params in seen:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            (plan,) = cursor.fetchone()[0]
+            for table, rows in widest_reads(plan["Plan"]).items():
+                if rows > WIDE_READ_ROWS:
+                    wide.append({"table": table, "rows": rows, "sql": " ".join(sql.split())[:150],
+                                 "ms": plan["Execution Time"]})  # fmt: skip
+    return wide
 
 
 class QueryCounter:
@@ -577,6 +625,19 @@ def table(results: dict, pages: dict, sizes: list[str], rate: int, seconds: floa
             demo = pages.get("demo", {}).get(name)
             line += "  " + misses(results["full"][name], pages["full"][name], demo)
         lines.append(line)
+    for size in sizes:
+        wide = [(name, read) for name, page in pages[size].items()
+                for read in page.get("wide_reads") or []]  # fmt: skip
+        if wide:
+            lines.append(
+                f"{size} size, queries reading over {WIDE_READ_ROWS:,} rows of one table "
+                "(EXPLAIN ANALYZE: rows read, execution time, the query's start):"
+            )
+            lines += [
+                f"  {name}: {read['table']} {read['rows']:,} rows, {read['ms']:.1f} ms: "
+                + read["sql"]
+                for name, read in wide
+            ]
     for size in sizes:
         for name, page in pages[size].items():
             figures = results[size].get(name, {})
