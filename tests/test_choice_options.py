@@ -9,10 +9,6 @@ crispy-bootstrap5's (served under the same name by a loader put first), compared
 parsed HTML.
 """
 
-import re
-from pathlib import Path
-
-import crispy_bootstrap5
 import pytest
 from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
@@ -21,7 +17,6 @@ from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.conf import settings
 from django.template import engines
-from django.test import override_settings
 from django.test.html import parse_html
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -30,39 +25,25 @@ from matching.models import Match
 from mentorship.demo import DEMO_COHORT_SLUG, seed_demo
 from mentorship.management.organisation import COHORT_SLUG, Size, organisation_seed
 from surveys.models import Survey
+from tests.crispy_templates import (
+    assert_same_html,
+    crispys,
+    crispys_own_templates,
+    ours_and_crispys,
+)
 
 NAME = "bootstrap5/layout/radio_checkbox_select.html"
-# What differs between two renders of the same page whatever the template.
-PER_REQUEST = re.compile(r'(name="csrfmiddlewaretoken" value="|nonce=")[^"]+')
-CRISPYS = (Path(crispy_bootstrap5.__file__).parent / "templates" / NAME).read_text()
-
-
-def crispys_own_template():
-    """Settings under which NAME is crispy-bootstrap5's template, everything else as usual."""
-    (engine,) = settings.TEMPLATES
-    options = {key: value for key, value in engine["OPTIONS"].items() if key != "loaders"}
-    loaders = [
-        ("django.template.loaders.locmem.Loader", {NAME: CRISPYS}),
-        "django.template.loaders.filesystem.Loader",
-        "django.template.loaders.app_directories.Loader",
-    ]
-    return override_settings(
-        TEMPLATES=[{**engine, "APP_DIRS": False, "OPTIONS": {**options, "loaders": loaders}}]
-    )
 
 
 def test_the_template_in_use_is_ours():
     origin = engines["django"].engine.get_template(NAME).origin.name
     assert origin == str(settings.BASE_DIR / "templates" / NAME)
-    with crispys_own_template():
-        assert engines["django"].engine.get_template(NAME).source == CRISPYS
+    with crispys_own_templates(NAME):
+        assert engines["django"].engine.get_template(NAME).source == crispys(NAME)
 
 
 def both(draw):
-    ours = draw()
-    with crispys_own_template():
-        crispys = draw()
-    return ours, crispys
+    return ours_and_crispys(draw, NAME)
 
 
 class EveryCase(forms.Form):
@@ -149,8 +130,6 @@ def test_the_participants_choice_groups_are_the_same_html_as_crispys(client):
                     return response.content.decode()
 
                 ours, crispys = both(draw)
-                assert parse_html(PER_REQUEST.sub(r"\1x", ours)) == parse_html(
-                    PER_REQUEST.sub(r"\1x", crispys)
-                ), target
+                assert_same_html(ours, crispys, target)
                 groups += ours.count('class="form-check-input')
     assert groups > 100  # the topics alone are dozens of checkboxes
