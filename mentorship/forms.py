@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from mentorship import selectors
-from mentorship.common.time_zones import time_zone_choices
+from mentorship.common.time_zones import TimeZoneSelect
 from mentorship.common.widgets import ListSelect
 from mentorship.graduation.promotions import promotion_check
 from mentorship.models import (
@@ -149,7 +149,7 @@ class ProfileForm(forms.ModelForm):
         )  # fmt: skip
         profile = self.instance
         saved_zone = profile.time_zone if profile.pk else ""
-        self.fields["time_zone"].widget = ListSelect(choices=time_zone_choices(saved_zone))
+        self.fields["time_zone"].widget = TimeZoneSelect(saved_zone)
         self.fields["time_zone"].help_text = TIME_ZONE_HELP
         if not profile.pk:
             self.initial["time_zone"] = ""  # the person chooses; no guess for them

@@ -4,7 +4,9 @@ zone picker a person can find their city in, the level a new title names."""
 import pytest
 from django.urls import reverse
 
-from mentorship.common.time_zones import time_zone_choices
+from mentorship.common import time_zones
+from mentorship.common.time_zones import TimeZoneSelect, time_zone_choices
+from mentorship.common.widgets import ListSelect
 from mentorship.forms import IntakeForm, ProfileForm
 from mentorship.graduation.promotions import level_for_title
 from mentorship.models import Enrollment, Profile, Role
@@ -48,6 +50,30 @@ def test_the_time_zones_are_grouped_city_first_with_the_likely_ones_first():
     assert ("Your saved time zone", [("US/Eastern", "US/Eastern")]) in time_zone_choices(
         "US/Eastern"
     )
+
+
+@pytest.mark.parametrize(
+    ("saved", "value"),
+    [("", None), ("", ""), ("", "Europe/Paris"), ("", "US/Eastern"), ("US/Eastern", "US/Eastern"),
+     ("", "Mars/Base"), ("", '"><script>alert(1)</script>'), ("", ["Asia/Tokyo", "UTC"]),
+     ("", [])],
+)  # fmt: skip
+def test_the_time_zone_picker_draws_what_a_list_select_of_its_choices_draws(saved, value):
+    time_zones._cached_options.cache_clear()
+    drawn = ListSelect(choices=time_zone_choices(saved)).render("time_zone", value)
+    assert TimeZoneSelect(saved).render("time_zone", value) == drawn
+    assert TimeZoneSelect(saved).render("time_zone", value) == drawn  # from what was kept
+    kept_once = 0 if isinstance(value, list) and len(value) > 1 else 1
+    assert time_zones._cached_options.cache_info().hits == kept_once
+    assert "<script>" not in drawn
+
+
+def test_whatever_is_sent_that_is_no_zone_shares_one_kept_list():
+    time_zones._cached_options.cache_clear()
+    for junk in ("Mars/Base", "x" * 1000, "<b>", "Europe/Nowhere"):
+        TimeZoneSelect().render("time_zone", junk)
+    assert time_zones._cached_options.cache_info().currsize == 1
+    assert "selected" not in TimeZoneSelect().render("time_zone", "Mars/Base")
 
 
 @pytest.mark.parametrize(
