@@ -135,7 +135,8 @@ def _cohort_rows(cohort_id: int, start: date):
 
 
 def _counts(starts: list[tuple[int, date]]) -> dict:
-    """Plain data (the page keeps a copy): the grouped rows, and who is not in the file."""
+    """Plain data (the page keeps a copy): the grouped rows, who is not in the file, and
+    how many people the file holds (counting them reads every row)."""
     cohort_ids = [cohort_id for cohort_id, _ in starts]
     rows = []
     if starts:
@@ -155,7 +156,11 @@ def _counts(starts: list[tuple[int, date]]) -> dict:
         .annotate(n=Count("*"))
         .order_by()
     )
-    return {"rows": rows, "missing": {row["cohort_id"]: row["n"] for row in missing}}
+    return {
+        "rows": rows,
+        "missing": {row["cohort_id"]: row["n"] for row in missing},
+        "eligible_people": EligiblePerson.objects.count(),
+    }
 
 
 # --- The figures -----------------------------------------------------------------------
@@ -279,7 +284,8 @@ class Comparison:
 def promotion_comparison(*, cohorts: list[Cohort]) -> dict:
     """Per cohort (in the order given) and per program year (oldest first)."""
     starts = sorted((cohort.pk, cohort.program_starts_on) for cohort in cohorts)
-    key = "outcomes-comparison:" + ",".join(f"{pk}@{start}" for pk, start in starts)
+    # Named for what the copy holds: a copy of an older shape is never read back.
+    key = "outcomes-comparison-counts:" + ",".join(f"{pk}@{start}" for pk, start in starts)
     counts = changes.current_copy(key, lambda: _counts(starts), max_age=COPY_MAX_AGE)
     strata: dict[int, dict[tuple, Stratum]] = defaultdict(dict)
     names = {cohort.pk: cohort.name for cohort in cohorts}
@@ -333,5 +339,5 @@ def promotion_comparison(*, cohorts: list[Cohort]) -> dict:
         ],
         "comparison_threshold": threshold,
         "not_enough": NOT_ENOUGH,
-        "eligible_people": EligiblePerson.objects.count(),
+        "eligible_people": counts["eligible_people"],
     }

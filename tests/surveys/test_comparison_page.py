@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -134,6 +135,24 @@ def test_without_an_eligible_population_the_page_says_how_to_import_one(cohort, 
     page = client.get(URL).content.decode()
     assert "No eligible population has been imported yet" in page
     assert reverse("admin:surveys_eligibleperson_import") in page
+
+
+def test_the_population_is_counted_in_the_copy_and_an_import_through_the_admin_renews_it(
+    population, client, committee
+):
+    client.force_login(committee)
+    assert "(14 people;" in client.get(URL).content.decode()
+    with CaptureQueriesContext(connection) as copied:
+        assert "(14 people;" in client.get(URL).content.decode()
+    assert not [q for q in copied.captured_queries if "surveys_eligibleperson" in q["sql"]]
+
+    more = HEADER + f"new@example.com,APM,associate,{iso(population.program_starts_on)},\n"
+    sent = client.post(
+        reverse("admin:surveys_eligibleperson_import"),
+        {"file": SimpleUploadedFile("eligible.csv", more.encode(), content_type="text/csv")},
+    )
+    assert sent.status_code == 302
+    assert "(15 people;" in client.get(URL).content.decode()
 
 
 def count_queries(client):
