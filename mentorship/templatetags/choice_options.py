@@ -22,7 +22,7 @@ register = template.Library()
 ERRORS_TEMPLATE = "bootstrap5/layout/field_errors_block.html"
 
 
-def _esc(value) -> str:
+def escaped(value) -> str:
     """``conditional_escape`` without its lazy-string wrapper (a hundred options a page)."""
     return value.__html__() if hasattr(value, "__html__") else escape(str(value))
 
@@ -30,7 +30,7 @@ def _esc(value) -> str:
 def _attrs(attrs: dict) -> str:
     """An option's attributes, as crispy-bootstrap5's ``layout/attrs.html`` writes them."""
     return "".join(
-        f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"'
+        f" {escaped(name)}" if value is True else f' {escaped(name)}="{escaped(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -42,12 +42,12 @@ def choice_options(context) -> str:
     inline = bool(context.get("inline_class"))
     wrapper = "form-check form-check-inline" if inline else "form-check"
     invalid = " is-invalid" if field.errors else ""
-    name = _esc(field.html_name)
+    name = escaped(field.html_name)
     groups = list(optgroups(field))
     parts = []
     for number, (group, options, _index) in enumerate(groups, start=1):
         if group:
-            parts.append(f"<strong>{_esc(group)}</strong>")
+            parts.append(f"<strong>{escaped(group)}</strong>")
         for count, option in enumerate(options, start=1):
             attrs = option["attrs"]
             # The field's errors follow its very last option (inline: after the group).
@@ -55,10 +55,10 @@ def choice_options(context) -> str:
             if invalid and not inline and number == len(groups) and count == len(options):
                 errors = context.template.engine.get_template(ERRORS_TEMPLATE).render(context)
             parts.append(
-                f'<div class="{wrapper}"><input type="{_esc(option["type"])}" '
+                f'<div class="{wrapper}"><input type="{escaped(option["type"])}" '
                 f'class="form-check-input{invalid}" name="{name}" '
-                f'value="{_esc(unlocalize(option["value"]))}"{_attrs(attrs)}>'
-                f'<label for="{_esc(attrs.get("id", ""))}" class="form-check-label">'
-                f"{_esc(unlocalize(option['label']))}</label>{errors}</div>"
+                f'value="{escaped(unlocalize(option["value"]))}"{_attrs(attrs)}>'
+                f'<label for="{escaped(attrs.get("id", ""))}" class="form-check-label">'
+                f"{escaped(unlocalize(option['label']))}</label>{errors}</div>"
             )
     return mark_safe("".join(parts))  # noqa: S308 - every value in it was escaped above
