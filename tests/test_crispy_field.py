@@ -1,5 +1,6 @@
 """Fields drawn by ``{% crispy_field_html %}`` are the HTML crispy-bootstrap5's own
-``bootstrap5/field.html`` would draw.
+``bootstrap5/field.html`` would draw, and the pages drawn with both of our crispy
+templates (this one and ``layout/radio_checkbox_select.html``) are crispy's pages.
 
 Every page with a crispy form (the intake as APM and as mentor, logging a meeting,
 answering a survey, a rematch request, reporting a promotion, notification settings,
@@ -32,13 +33,15 @@ from tests.crispy_templates import (
 )
 
 NAME = "bootstrap5/field.html"
+OURS = (NAME, "bootstrap5/layout/radio_checkbox_select.html")
 
 
-def test_the_template_in_use_is_ours():
-    origin = engines["django"].engine.get_template(NAME).origin.name
-    assert origin == str(settings.BASE_DIR / "templates" / NAME)
-    with crispys_own_templates(NAME):
-        assert engines["django"].engine.get_template(NAME).source == crispys(NAME)
+@pytest.mark.parametrize("name", OURS)
+def test_the_templates_in_use_are_ours(name):
+    origin = engines["django"].engine.get_template(name).origin.name
+    assert origin == str(settings.BASE_DIR / "templates" / name)
+    with crispys_own_templates(name):
+        assert engines["django"].engine.get_template(name).source == crispys(name)
 
 
 def both(draw):
@@ -175,7 +178,7 @@ def test_every_page_with_a_crispy_form_is_the_same_html_as_crispys(client):
         (pair.apm.user, apm_pages),
         (pair.mentor.user, [(reverse("intake", args=[DEMO_COHORT_SLUG, "mentor"]),) * 2]),
     ]
-    fields = 0
+    fields = choices = 0
     for person, forms_of in pages:
         if person is not None:
             client.force_login(person)
@@ -191,7 +194,9 @@ def test_every_page_with_a_crispy_form_is_the_same_html_as_crispys(client):
                     client.get(reverse("home"))  # shows, so clears, what a form saved
                     return response.content.decode()
 
-                ours, crispys_html = both(draw)
+                ours, crispys_html = ours_and_crispys(draw, *OURS)
                 assert_same_html(ours, crispys_html, f"{method} {target}")
                 fields += ours.count('id="div_id_')
+                choices += ours.count('class="form-check-input')
     assert fields > 60
+    assert choices > 100  # the meeting's topics alone are dozens of checkboxes
