@@ -14,12 +14,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from crispy_forms.utils import render_crispy_form
 from django import forms
-from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 
-from tests.crispy_templates import (
-    ours_and_crispys,
-)
+from tests.crispy_templates import assert_same_html, ours_and_crispys
 
 NAME = "bootstrap5/layout/radio_checkbox_select.html"
 
@@ -64,7 +61,7 @@ class EveryCase(forms.Form):
 )
 def test_every_case_is_the_same_html_as_crispys(data):
     ours, crispys = both(lambda: render_crispy_form(EveryCase(data)))
-    assert parse_html(ours) == parse_html(crispys)
+    assert_same_html(ours, crispys)
     assert "form-check-input" in ours
 
 
