@@ -13,7 +13,7 @@ from django.utils import timezone
 from matching.models import Match
 from mentorship.graduation import credited_promotions
 from mentorship.models import Cohort, Enrollment, Role
-from mentorship.selectors import is_committee
+from mentorship.selectors import COMMITTEE
 from surveys import ballots
 from surveys.models import Invitation, Response, Survey
 from surveys.outcomes import outcomes_dashboard
@@ -165,9 +165,12 @@ def own_response(*, user, survey: Survey) -> Response | None:
 # --- What the committee may see ----------------------------------------------------------
 
 
-def get_survey_for_committee(*, user, survey_id) -> Survey:
-    """A survey (not a template) for a committee member; 404 for everyone else."""
-    if not is_committee(user):
+def get_survey_for_committee(*, roles, survey_id) -> Survey:
+    """A survey (not a template) for a committee member; 404 for everyone else.
+
+    ``roles`` are the person's (``request_roles``: a page asks for them once, the
+    navigation too)."""
+    if COMMITTEE not in roles:
         raise Http404("No such survey.")
     try:
         return Survey.objects.select_related("cohort").get(pk=survey_id, is_template=False)
@@ -175,8 +178,9 @@ def get_survey_for_committee(*, user, survey_id) -> Survey:
         raise Http404("No such survey.") from None
 
 
-def get_cohort_for_committee(*, user, cohort_id) -> Cohort:
-    if not is_committee(user):
+def get_cohort_for_committee(*, roles, cohort_id) -> Cohort:
+    """A cohort for a committee member (``roles`` as above); 404 for everyone else."""
+    if COMMITTEE not in roles:
         raise Http404("No such cohort.")
     try:
         return Cohort.objects.get(pk=cohort_id)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mentorship.common.ratelimit import limit_writes
 from mentorship.common.spreadsheets import csv_response
-from mentorship.selectors import request_is_committee
+from mentorship.selectors import request_is_committee, request_roles
 from surveys import exports, selectors, services
 from surveys.comparison import promotion_comparison
 from surveys.forms import AnswerForm
@@ -156,7 +156,7 @@ def my_answers(request, survey_id):
 @login_required
 @require_GET
 def results(request, survey_id):
-    survey = selectors.get_survey_for_committee(user=request.user, survey_id=survey_id)
+    survey = selectors.get_survey_for_committee(roles=request_roles(request), survey_id=survey_id)
     context = {
         "results": survey_results(survey=survey),
         "survey": survey,
@@ -169,7 +169,7 @@ def results(request, survey_id):
 @login_required
 @require_GET
 def results_csv(request, survey_id):
-    survey = selectors.get_survey_for_committee(user=request.user, survey_id=survey_id)
+    survey = selectors.get_survey_for_committee(roles=request_roles(request), survey_id=survey_id)
     rows = exports.survey_rows(results_for([survey])[survey.pk])  # free text is not exported
     return csv_response(filename=f"survey-{survey.pk}-results.csv", rows=rows)
 
@@ -178,7 +178,7 @@ def results_csv(request, survey_id):
 @login_required
 @require_GET
 def cohort_results(request, cohort_id):
-    cohort = selectors.get_cohort_for_committee(user=request.user, cohort_id=cohort_id)
+    cohort = selectors.get_cohort_for_committee(roles=request_roles(request), cohort_id=cohort_id)
     return render(request, "surveys/cohort_results.html", cohort_results_for(cohort=cohort))
 
 
@@ -186,7 +186,7 @@ def cohort_results(request, cohort_id):
 @login_required
 @require_GET
 def cohort_results_csv(request, cohort_id):
-    cohort = selectors.get_cohort_for_committee(user=request.user, cohort_id=cohort_id)
+    cohort = selectors.get_cohort_for_committee(roles=request_roles(request), cohort_id=cohort_id)
     rows = exports.cohort_rows(cohort_results_for(cohort=cohort))
     return csv_response(filename=f"cohort-{cohort.pk}-survey-results.csv", rows=rows)
 
@@ -207,7 +207,7 @@ def outcomes(request):
 @require_GET
 def attributed_answers(request, survey_id):
     """Each person's answers to an attributed survey: a dedicated permission, and audited."""
-    survey = selectors.get_survey_for_committee(user=request.user, survey_id=survey_id)
+    survey = selectors.get_survey_for_committee(roles=request_roles(request), survey_id=survey_id)
     try:
         people = services.attributed_answers_read(survey=survey, acting_user=request.user)
     except ValidationError as error:

@@ -403,3 +403,27 @@ def test_the_outcomes_and_cohort_figures_read_the_same_tally(
     assert not question(survey, "scale").measures
     assert measure(cohort_results(cohort=survey.cohort)["surveys"][0], "recommend").overall.n == 8
     assert measure(survey_results(survey=survey), "recommend").overall.n == 8
+
+
+def test_the_committee_pages_ask_for_the_persons_roles_once(
+    people, open_survey, committee, client
+):
+    """The page's own check and the navigation share one reading of the roles."""
+    people(apms=3, mentors=1)
+    survey = open_survey()
+    client.force_login(committee)
+    pages = {
+        reverse("surveys:results", args=[survey.pk]): 1,
+        reverse("surveys:cohort_results", args=[survey.cohort_id]): 1,
+        reverse("surveys:results_csv", args=[survey.pk]): 1,
+        reverse("surveys:cohort_results_csv", args=[survey.cohort_id]): 1,
+    }
+    for url, readings in pages.items():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        roles_read = [
+            q["sql"] for q in captured.captured_queries
+            if 'DISTINCT "mentorship_enrollment"."role"' in q["sql"]
+        ]  # fmt: skip
+        assert len(roles_read) == readings, url
