@@ -60,7 +60,12 @@ slower. None of them can start from the previous round's solution. A warm repair
 the last round (shortest augmenting paths from the certified prices, compiled with
 numba) saved a further 0.4-1.5 s where at most 1% of the APMs gained pairs, but not
 enough to reach 3 s, and was left out; so were two scoring threads, which gained no
-wall time on two cores.
+wall time on two cores. Re-solving only the part of the cohort that the added pairs can
+change does not help either: every improving cycle uses only arcs whose reduced cost is
+at most the round's summed violations, but with the least prices most arcs are nearly
+tight, and in "exact" at 20,000 the APMs within that distance of the added pairs were all
+20,000, even when 6 APMs gained pairs (a 1,831-unit gap). Fewer candidates per APM (20 or
+28 instead of 40) take more rounds and as long or longer (14.1 and 10.9 s against 10.6 s).
 
 `optimal` is reported only when step 3 passes on the final assignment.
 """
