@@ -29,10 +29,6 @@ def user_roles(user) -> frozenset[str]:
     return frozenset(roles)
 
 
-def is_committee(user) -> bool:
-    return COMMITTEE in user_roles(user)
-
-
 def request_roles(request) -> frozenset[str]:
     """``user_roles`` of the person signed in, asked once for a GET or HEAD request: the
     view and the navigation both ask, and reading a page changes nobody's roles. Other
