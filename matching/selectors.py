@@ -1,7 +1,7 @@
 """Reads for matching: engine inputs from the database, and who may see which match."""
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -300,16 +300,25 @@ def graduated_match_of(*, apm_enrollment: Enrollment) -> Match | None:
     )
 
 
-def pairs_suggestions(*, matches: list[Match], user, limit: int = SUGGESTION_COUNT) -> list:
+def pairs_suggestions(
+    *,
+    matches: list[Match],
+    user,
+    limit: int = SUGGESTION_COUNT,
+    mentor_topics: Mapping[int, list[int]] | None = None,
+) -> list:
     """(match, topics) for each of ``user``'s pairs, in three queries however many pairs
-    (a mentor of three mentees hears about each). Expects ``matches_for_user``'s loading."""
+    (a mentor of three mentees hears about each), two when ``mentor_topics`` (each
+    mentor enrollment's interests, as ``home_matches`` reads them) is given. Expects
+    ``matches_for_user``'s loading."""
     if not matches:
         return []
     met = defaultdict(list)
     meetings = Meeting.objects.filter(match__in=[m.pk for m in matches])
     for match_id, topic_id in meetings.values_list("match_id", "topics"):
         met[match_id].append(topic_id)
-    mentor_topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
+    if mentor_topics is None:
+        mentor_topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
     candidates = suggestion_candidates()
     out = []
     for match in matches:
@@ -379,11 +388,17 @@ def _run_weights(match: Match) -> Weights:
         return Weights()
 
 
-def match_words_attach(matches: list[Match], *, viewer: str) -> None:
-    """Set ``match.words`` on each; one query reads every mentor's topics."""
-    topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
+def match_words_attach(
+    matches: list[Match], *, viewer: str, mentor_topics: Mapping[int, list[int]] | None = None
+) -> None:
+    """Set ``match.words`` on each; one query reads every mentor's topics, none when
+    ``mentor_topics`` has them."""
+    if mentor_topics is None:
+        mentor_topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
     for match in matches:
-        match.words = match_words(match, viewer=viewer, mentor_topics=topics[match.mentor_id])
+        match.words = match_words(
+            match, viewer=viewer, mentor_topics=mentor_topics.get(match.mentor_id, [])
+        )
 
 
 def home_matches(*, user) -> dict:
@@ -420,11 +435,14 @@ def home_matches(*, user) -> dict:
     as_mentor = [m for m in matches if m.mentor.user_id == user.pk]
     for match in as_mentor:
         match.shared_answers = enrollment_shared_answers(enrollment=match.apm)
-    match_words_attach(as_apm, viewer=APM)
-    match_words_attach(as_mentor, viewer=MENTOR)
+    # Read once for both sides and for the page's suggestions (pairs_suggestions).
+    mentor_topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
+    match_words_attach(as_apm, viewer=APM, mentor_topics=mentor_topics)
+    match_words_attach(as_mentor, viewer=MENTOR, mentor_topics=mentor_topics)
     return {
         "matches_as_apm": as_apm,
         "matches_as_mentor": as_mentor,
+        "mentor_topics": mentor_topics,
         "matched_enrollment_ids": {m.apm_id for m in as_apm} | {m.mentor_id for m in as_mentor},
     }
 

@@ -63,6 +63,7 @@ def home(request):
         matches=context["matches_as_apm"] + context["matches_as_mentor"],
         user=request.user,
         limit=3,
+        mentor_topics=context["mentor_topics"],
     )
     return render(request, "mentorship/home.html", context)
 

@@ -43,3 +43,18 @@ def test_home_reads_the_pairs_without_grouping_or_sorting_what_it_does_not_show(
     assert not [q for q in ids if " JOIN " in q]
     (roles,) = [q for q in sql if q.startswith('SELECT DISTINCT "mentorship_enrollment"."role"')]
     assert '"mentorship_user"' not in roles
+
+
+@pytest.mark.parametrize("viewer", ["apm", "mentor"])
+def test_home_asks_the_database_nothing_twice(client, viewer):
+    """The mentor's interests serve both the pair's words and the topic suggestions:
+    one query, not one for each (and nothing else is read twice)."""
+    seeded = organisation_seed(SMALL)
+    apm = User.objects.get(email=FIRST_APM)
+    client.force_login(apm if viewer == "apm" else first_apms_mentor(seeded))
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(HOME).status_code == 200
+    sql = [query["sql"] for query in captured]
+    assert [q for q in sql if "mentorship_enrollment_topics" in q]
+    assert len(sql) == len(set(sql)), [q for q in sql if sql.count(q) > 1]
