@@ -389,12 +389,10 @@ def _run_weights(match: Match) -> Weights:
 
 
 def match_words_attach(
-    matches: list[Match], *, viewer: str, mentor_topics: Mapping[int, list[int]] | None = None
+    matches: list[Match], *, viewer: str, mentor_topics: Mapping[int, list[int]]
 ) -> None:
-    """Set ``match.words`` on each; one query reads every mentor's topics, none when
-    ``mentor_topics`` has them."""
-    if mentor_topics is None:
-        mentor_topics = _topics_by_enrollment(enrollment_ids=[m.mentor_id for m in matches])
+    """Set ``match.words`` on each, from each mentor enrollment's interests
+    (``_topics_by_enrollment``); no query."""
     for match in matches:
         match.words = match_words(
             match, viewer=viewer, mentor_topics=mentor_topics.get(match.mentor_id, [])
